@@ -1,0 +1,58 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Strata.Core.Storage;
+
+namespace Strata.Core.Chunking;
+
+/// <summary>The stored content of one upload: its chunks and digests.</summary>
+public sealed record ContentInfo(long Size, byte[] Md5, Hash ContentHash, IReadOnlyList<ChunkRef> Chunks);
+
+/// <summary>
+/// Streams a body into the chunk store: cuts it with FastCDC, stores each distinct chunk once
+/// (durably) and computes MD5 and the BLAKE3 content hash on the way. Memory use is one
+/// pooled buffer of MaxSize plus a read block, whatever the body's size.
+/// </summary>
+public sealed class ContentWriter(IChunkStore chunks, FastCdc? cdc = null)
+{
+    private readonly FastCdc _cdc = cdc ?? FastCdc.Default;
+
+    public async Task<ContentInfo> WriteAsync(Stream body, CancellationToken ct)
+    {
+        var buf = ArrayPool<byte>.Shared.Rent(_cdc.MaxSize + (1 << 16));
+        try
+        {
+            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            using var blake = Blake3.Hasher.New();
+            var list = new List<ChunkRef>();
+            long size = 0;
+            var filled = 0;
+            var eof = false;
+            while (true)
+            {
+                while (!eof && filled < _cdc.MaxSize)
+                {
+                    var n = await body.ReadAsync(buf.AsMemory(filled, buf.Length - filled), ct).ConfigureAwait(false);
+                    if (n == 0) eof = true; else filled += n;
+                }
+                if (filled == 0) break;
+                var cut = _cdc.Cut(buf.AsSpan(0, filled));
+                var chunk = buf.AsMemory(0, cut);
+                md5.AppendData(chunk.Span);
+                blake.Update(chunk.Span);
+                var id = Hash.Of(chunk.Span);
+                if (!await chunks.ExistsAsync(id, ct).ConfigureAwait(false))
+                    await chunks.PutAsync(id, chunk, ct).ConfigureAwait(false);
+                list.Add(new ChunkRef(id, cut));
+                size += cut;
+                Buffer.BlockCopy(buf, cut, buf, 0, filled - cut);
+                filled -= cut;
+            }
+            var digest = blake.Finalize();
+            return new ContentInfo(size, md5.GetHashAndReset(), Hash.FromBytes(digest.AsSpan()), list);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+        }
+    }
+}

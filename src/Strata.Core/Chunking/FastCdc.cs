@@ -1,0 +1,68 @@
+using System.Numerics;
+
+namespace Strata.Core.Chunking;
+
+/// <summary>
+/// FastCDC content-defined chunking (Xia et al. 2016) with normalized chunking: a gear rolling
+/// hash picks cut points so that an insertion only changes the chunks around it.
+/// </summary>
+public sealed class FastCdc
+{
+    public int MinSize { get; }
+    public int AvgSize { get; }
+    public int MaxSize { get; }
+    private readonly ulong _maskS, _maskL;
+    private static readonly ulong[] Gear = BuildGear();
+
+    public static readonly FastCdc Default = new(256 << 10, 1 << 20, 4 << 20);
+
+    public FastCdc(int min, int avg, int max)
+    {
+        if (!(min > 0 && min <= avg && avg <= max)) throw new ArgumentException("need 0 < min <= avg <= max");
+        MinSize = min; AvgSize = avg; MaxSize = max;
+        var bits = BitOperations.Log2((uint)avg);
+        _maskS = Mask(bits + 2);   // harder to match before the average size
+        _maskL = Mask(bits - 2);   // easier after it
+    }
+
+    // The top bits of the gear hash depend on the last 64 bytes: match on those.
+    private static ulong Mask(int bits) => ~0UL << (64 - bits);
+
+    private static ulong[] BuildGear()
+    {
+        var g = new ulong[256];
+        ulong s = 0x9E3779B97F4A7C15;
+        for (var i = 0; i < 256; i++)
+        {
+            // SplitMix64: fixed seed, so chunk boundaries never change between versions.
+            s += 0x9E3779B97F4A7C15;
+            var z = s;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+            g[i] = z ^ (z >> 31);
+        }
+        return g;
+    }
+
+    /// <summary>Length of the first chunk of data. If data is shorter than MaxSize and more may follow, the caller must read more first (unless at end of input).</summary>
+    public int Cut(ReadOnlySpan<byte> data)
+    {
+        var n = data.Length;
+        if (n <= MinSize) return n;
+        if (n > MaxSize) n = MaxSize;
+        var normal = Math.Min(AvgSize, n);
+        ulong h = 0;
+        var i = MinSize;
+        for (; i < normal; i++)
+        {
+            h = (h << 1) + Gear[data[i]];
+            if ((h & _maskS) == 0) return i + 1;
+        }
+        for (; i < n; i++)
+        {
+            h = (h << 1) + Gear[data[i]];
+            if ((h & _maskL) == 0) return i + 1;
+        }
+        return n;
+    }
+}

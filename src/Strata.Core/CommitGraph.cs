@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using Strata.Core.Storage;
+
+namespace Strata.Core;
+
+/// <summary>
+/// Commit lookups and ancestry. Each commit stores a skip pointer (the scheme of Bitcoin's
+/// CBlockIndex::pskip) so that the ancestor at any height is reached in O(log N) reads instead
+/// of walking the whole history. Commits are immutable, so they are cached freely.
+/// </summary>
+public sealed class CommitGraph(IMetadataStore meta)
+{
+    private readonly ConcurrentDictionary<string, CommitInfo> _cache = new();
+
+    public async Task<CommitInfo?> GetAsync(string id, CancellationToken ct)
+    {
+        if (_cache.TryGetValue(id, out var c)) return c;
+        c = await meta.GetCommitAsync(id, ct).ConfigureAwait(false);
+        if (c is not null)
+        {
+            if (_cache.Count > 100_000) _cache.Clear();
+            _cache[id] = c;
+        }
+        return c;
+    }
+
+    private async Task<CommitInfo> MustGetAsync(string id, CancellationToken ct) =>
+        await GetAsync(id, ct).ConfigureAwait(false) ?? throw new StrataException(StoreError.Corrupt, $"commit {id} is missing");
+
+    // Heights start at 1; the skip-list arithmetic below works on 0-based heights.
+    private static long InvertLowestOne(long n) => n & (n - 1);
+
+    private static long SkipHeight0(long h0) =>
+        h0 < 2 ? 0 : (h0 & 1) != 0 ? InvertLowestOne(InvertLowestOne(h0 - 1)) + 1 : InvertLowestOne(h0);
+
+    /// <summary>The skip pointer for a new commit whose parent is <paramref name="parent"/>.</summary>
+    public async Task<string?> SkipForChildAsync(CommitInfo? parent, CancellationToken ct)
+    {
+        if (parent is null) return null;
+        var target = SkipHeight0(parent.Height) + 1; // child's 0-based height is parent.Height
+        return (await AncestorAtAsync(parent, target, ct).ConfigureAwait(false))?.Id;
+    }
+
+    /// <summary>The ancestor of c (or c itself) at the given 1-based height; null if out of range.</summary>
+    public async Task<CommitInfo?> AncestorAtAsync(CommitInfo c, long height, CancellationToken ct)
+    {
+        if (height < 1 || height > c.Height) return null;
+        var walk = c;
+        while (walk.Height > height)
+        {
+            var h0 = walk.Height - 1;
+            var t0 = height - 1;
+            var hs = SkipHeight0(h0);
+            var hsPrev = SkipHeight0(h0 - 1);
+            if (walk.Skip is not null && (hs == t0 || (hs > t0 && !(hsPrev < hs - 2 && hsPrev >= t0))))
+                walk = await MustGetAsync(walk.Skip, ct).ConfigureAwait(false);
+            else
+                walk = await MustGetAsync(walk.Parent!, ct).ConfigureAwait(false);
+        }
+        return walk;
+    }
+
+    public async Task<bool> IsAncestorAsync(CommitInfo descendant, CommitInfo candidate, CancellationToken ct) =>
+        (await AncestorAtAsync(descendant, candidate.Height, ct).ConfigureAwait(false))?.Id == candidate.Id;
+}

@@ -1,0 +1,20 @@
+namespace Strata.Core;
+
+public sealed record BranchInfo(string Repo, string Name, string? Head, DateTimeOffset Created);
+
+/// <summary>
+/// An immutable commit. Height is 1 for a branch's first commit; Skip points at an older
+/// ancestor (a skip list) so that the Nth ancestor is found in O(log N) reads.
+/// </summary>
+public sealed record CommitInfo(
+    string Id, string Repo, string? Parent, Hash? Root, long Height, string? Skip,
+    DateTimeOffset Time, string Message)
+{
+    public long TimeUnixMs => Time.ToUnixTimeMilliseconds();
+}
+
+/// <summary>The state of a bucket a reader sees: a commit (null for a branch with no commits yet).</summary>
+public sealed record Snapshot(BucketRef Bucket, CommitInfo? Commit)
+{
+    public Hash? Root => Commit?.Root;
+}

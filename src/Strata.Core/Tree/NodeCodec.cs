@@ -1,0 +1,126 @@
+using System.Text;
+
+namespace Strata.Core.Tree;
+
+/// <summary>Binary encoding of tree nodes (and the file entries in leaves). Version-tagged.</summary>
+public static class NodeCodec
+{
+    private const byte Format = 1;
+
+    public static byte[] Encode(Node node)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Format);
+            w.Write7BitEncodedInt(node.Level);
+            w.Write7BitEncodedInt(node.Length);
+            if (node.IsLeaf)
+            {
+                foreach (var (key, e) in node.Entries)
+                {
+                    w.Write(key);
+                    WriteEntry(w, e);
+                }
+            }
+            else
+            {
+                foreach (var c in node.Children)
+                {
+                    w.Write(c.MaxKey);
+                    WriteHash(w, c.Id);
+                    w.Write7BitEncodedInt64(c.Count);
+                    w.Write7BitEncodedInt64(c.Bytes);
+                }
+            }
+        }
+        return ms.ToArray();
+    }
+
+    public static Node Decode(byte[] data)
+    {
+        using var r = new BinaryReader(new MemoryStream(data, writable: false), Encoding.UTF8);
+        if (r.ReadByte() != Format) throw new StrataException(StoreError.Corrupt, "unknown tree node format");
+        var level = r.Read7BitEncodedInt();
+        var n = r.Read7BitEncodedInt();
+        if (level == 0)
+        {
+            var entries = new KeyValuePair<string, FileEntry>[n];
+            for (var i = 0; i < n; i++)
+            {
+                var key = r.ReadString();
+                entries[i] = new(key, ReadEntry(r));
+            }
+            return new Node(entries);
+        }
+        var children = new ChildRef[n];
+        for (var i = 0; i < n; i++)
+            children[i] = new ChildRef(r.ReadString(), ReadHash(r), r.Read7BitEncodedInt64(), r.Read7BitEncodedInt64());
+        return new Node(level, children);
+    }
+
+    private static void WriteEntry(BinaryWriter w, FileEntry e)
+    {
+        w.Write7BitEncodedInt64(e.Size);
+        w.Write(e.ETag);
+        WriteHash(w, e.ContentHash);
+        w.Write(e.CommitId);
+        w.Write7BitEncodedInt64(e.ModifiedUnixMs);
+        w.Write7BitEncodedInt(e.Chunks.Count);
+        foreach (var c in e.Chunks)
+        {
+            WriteHash(w, c.Id);
+            w.Write7BitEncodedInt(c.Length);
+        }
+        WritePairs(w, e.Headers);
+        WritePairs(w, e.Checksums);
+    }
+
+    private static FileEntry ReadEntry(BinaryReader r)
+    {
+        var size = r.Read7BitEncodedInt64();
+        var etag = r.ReadString();
+        var hash = ReadHash(r);
+        var commit = r.ReadString();
+        var ms = r.Read7BitEncodedInt64();
+        var chunks = new ChunkRef[r.Read7BitEncodedInt()];
+        for (var i = 0; i < chunks.Length; i++)
+            chunks[i] = new ChunkRef(ReadHash(r), r.Read7BitEncodedInt());
+        return new FileEntry
+        {
+            Size = size, ETag = etag, ContentHash = hash, CommitId = commit, ModifiedUnixMs = ms,
+            Chunks = chunks, Headers = ReadPairs(r), Checksums = ReadPairs(r),
+        };
+    }
+
+    private static void WritePairs(BinaryWriter w, IReadOnlyList<KeyValuePair<string, string>> pairs)
+    {
+        w.Write7BitEncodedInt(pairs.Count);
+        foreach (var (k, v) in pairs)
+        {
+            w.Write(k);
+            w.Write(v);
+        }
+    }
+
+    private static KeyValuePair<string, string>[] ReadPairs(BinaryReader r)
+    {
+        var a = new KeyValuePair<string, string>[r.Read7BitEncodedInt()];
+        for (var i = 0; i < a.Length; i++) a[i] = new(r.ReadString(), r.ReadString());
+        return a;
+    }
+
+    private static void WriteHash(BinaryWriter w, Hash h)
+    {
+        Span<byte> b = stackalloc byte[Hash.Size];
+        h.WriteTo(b);
+        w.Write(b);
+    }
+
+    private static Hash ReadHash(BinaryReader r)
+    {
+        Span<byte> b = stackalloc byte[Hash.Size];
+        r.BaseStream.ReadExactly(b);
+        return Hash.FromBytes(b);
+    }
+}

@@ -1,0 +1,123 @@
+namespace Strata.Core.Tree;
+
+/// <summary>A change to one key: a new entry, or null to remove it.</summary>
+public readonly record struct Mutation(string Key, FileEntry? Value);
+
+/// <summary>
+/// Applies a batch of mutations to a copy-on-write B+tree. Only the nodes on the paths to
+/// the changed keys are rewritten: k changes in an N-file tree write O(k log N) nodes.
+/// The new nodes are collected in <see cref="NewNodes"/> for the caller to persist with the commit.
+/// </summary>
+public sealed class TreeWriter(NodeCache cache)
+{
+    public const int MaxLeaf = 64;
+    public const int MaxFanout = 64;
+
+    public Dictionary<Hash, byte[]> NewNodes { get; } = [];
+
+    /// <summary>Returns the new root (null for an empty tree). Mutations may be in any order; the last one for a key wins.</summary>
+    public async Task<Hash?> ApplyAsync(Hash? root, IEnumerable<Mutation> mutations, CancellationToken ct)
+    {
+        var sorted = new SortedDictionary<string, FileEntry?>(KeyOrder.Instance);
+        foreach (var m in mutations) sorted[m.Key] = m.Value;
+        var muts = sorted.Select(kv => new Mutation(kv.Key, kv.Value)).ToArray();
+        if (muts.Length == 0) return root;
+
+        List<ChildRef> refs;
+        int level;
+        if (root is null)
+        {
+            refs = PackLeaves(muts.Where(m => m.Value is not null).Select(m => new KeyValuePair<string, FileEntry>(m.Key, m.Value!)).ToList());
+            level = 0;
+        }
+        else
+        {
+            var rootNode = await cache.LoadAsync(root.Value, ct).ConfigureAwait(false);
+            level = rootNode.Level;
+            refs = await ApplyNodeAsync(rootNode, muts, ct).ConfigureAwait(false);
+        }
+        while (refs.Count > 1)
+            refs = PackInternal(++level, refs);
+        if (refs.Count == 0) return null;
+        var top = refs[0].Id;
+        // A root with a single child adds a level for nothing: collapse it.
+        while (true)
+        {
+            var n = NewNodes.TryGetValue(top, out var fresh) ? NodeCodec.Decode(fresh) : await cache.LoadAsync(top, ct).ConfigureAwait(false);
+            if (n.IsLeaf || n.Children.Length != 1) return top;
+            top = n.Children[0].Id;
+        }
+    }
+
+    private async Task<List<ChildRef>> ApplyNodeAsync(Node node, ReadOnlyMemory<Mutation> muts, CancellationToken ct)
+    {
+        if (node.IsLeaf) return PackLeaves(Merge(node.Entries, muts.Span));
+        var result = new List<ChildRef>(node.Children.Length + 2);
+        var i = 0;
+        for (var j = 0; j < node.Children.Length; j++)
+        {
+            var c = node.Children[j];
+            var start = i;
+            var last = j == node.Children.Length - 1;
+            while (i < muts.Length && (last || KeyOrder.Instance.Compare(muts.Span[i].Key, c.MaxKey) <= 0)) i++;
+            if (i == start) { result.Add(c); continue; }
+            var child = await cache.LoadAsync(c.Id, ct).ConfigureAwait(false);
+            result.AddRange(await ApplyNodeAsync(child, muts[start..i], ct).ConfigureAwait(false));
+        }
+        return PackInternal(node.Level, result);
+    }
+
+    private static List<KeyValuePair<string, FileEntry>> Merge(KeyValuePair<string, FileEntry>[] entries, ReadOnlySpan<Mutation> muts)
+    {
+        var outp = new List<KeyValuePair<string, FileEntry>>(entries.Length + muts.Length);
+        int a = 0, b = 0;
+        while (a < entries.Length || b < muts.Length)
+        {
+            var cmp = a == entries.Length ? 1 : b == muts.Length ? -1 : KeyOrder.Instance.Compare(entries[a].Key, muts[b].Key);
+            if (cmp < 0) { outp.Add(entries[a++]); continue; }
+            if (cmp == 0) a++;
+            if (muts[b].Value is { } v) outp.Add(new(muts[b].Key, v));
+            b++;
+        }
+        return outp;
+    }
+
+    private List<ChildRef> PackLeaves(List<KeyValuePair<string, FileEntry>> entries)
+    {
+        var refs = new List<ChildRef>();
+        foreach (var part in Split(entries.Count, MaxLeaf))
+            refs.Add(Store(new Node(entries.GetRange(part.Start, part.Count).ToArray())));
+        return refs;
+    }
+
+    private List<ChildRef> PackInternal(int level, List<ChildRef> children)
+    {
+        var refs = new List<ChildRef>();
+        foreach (var part in Split(children.Count, MaxFanout))
+            refs.Add(Store(new Node(level, children.GetRange(part.Start, part.Count).ToArray())));
+        return refs;
+    }
+
+    /// <summary>Splits n items into the fewest runs of at most max, of near-equal size.</summary>
+    private static IEnumerable<(int Start, int Count)> Split(int n, int max)
+    {
+        if (n == 0) yield break;
+        var parts = (n + max - 1) / max;
+        var start = 0;
+        for (var p = 0; p < parts; p++)
+        {
+            var count = n / parts + (p < n % parts ? 1 : 0);
+            yield return (start, count);
+            start += count;
+        }
+    }
+
+    private ChildRef Store(Node node)
+    {
+        var data = NodeCodec.Encode(node);
+        var id = Hash.Of(data);
+        NewNodes[id] = data;
+        cache.Add(id, node, data.Length);
+        return new ChildRef(node.MaxKey, id, node.Count, node.Bytes);
+    }
+}

@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using Strata.Core.Chunking;
+using Strata.Core.Storage;
+using Strata.Core.Tree;
+
+namespace Strata.Core;
+
+/// <summary>
+/// The versioned store: repos, branches, immutable commits of file trees. Every write is one
+/// commit made by compare-and-swap on the branch head; a per-branch lock in this process only
+/// saves wasted retries, it is not what makes writes safe.
+/// </summary>
+public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, TimeProvider? clock = null)
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _branchLocks = new();
+
+    public IMetadataStore Meta => meta;
+    public IChunkStore Chunks => chunks;
+    public NodeCache Nodes { get; } = new(meta);
+    public CommitGraph Commits { get; } = new(meta);
+    public ContentWriter Content { get; } = new(chunks);
+
+    public Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct) => meta.ListBranchesAsync(ct);
+
+    public Task<bool> CreateBranchAsync(string repo, string branch, CancellationToken ct)
+    {
+        RequireNames(repo, branch);
+        return meta.CreateBranchAsync(repo, branch, null, _clock.GetUtcNow(), ct);
+    }
+
+    public async Task DeleteBranchAsync(string repo, string branch, CancellationToken ct)
+    {
+        if (!await meta.DeleteBranchAsync(repo, branch, ct).ConfigureAwait(false))
+            throw new StrataException(StoreError.NoSuchBranch, $"branch {branch} of repo {repo} does not exist");
+    }
+
+    public async Task<BranchInfo> GetBranchAsync(string repo, string branch, CancellationToken ct) =>
+        await meta.GetBranchAsync(repo, branch, ct).ConfigureAwait(false)
+        ?? throw new StrataException(StoreError.NoSuchBranch, $"branch {branch} of repo {repo} does not exist");
+
+    /// <summary>What a reader of the bucket sees now: the branch head, or the pinned snapshot commit.</summary>
+    public async Task<Snapshot> OpenAsync(BucketRef bucket, CancellationToken ct)
+    {
+        var br = await GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false);
+        var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
+        if (bucket.Snapshot is null) return new Snapshot(bucket, head);
+        var pinned = await Commits.GetAsync(bucket.Snapshot, ct).ConfigureAwait(false);
+        if (pinned is null || head is null || pinned.Repo != bucket.Repo || !await Commits.IsAncestorAsync(head, pinned, ct).ConfigureAwait(false))
+            throw new StrataException(StoreError.NoSuchBranch, $"commit {bucket.Snapshot} is not on branch {bucket.Branch} of repo {bucket.Repo}");
+        return new Snapshot(bucket, pinned);
+    }
+
+    /// <summary>
+    /// Resolves a version expression (commit id, HEAD^, master~3, branch.1, ...) against a
+    /// bucket. Only commits in the history of the bucket's commit are versions of it.
+    /// </summary>
+    public async Task<CommitInfo> ResolveVersionAsync(Snapshot snap, string version, CancellationToken ct)
+    {
+        var expr = VersionExpr.Parse(version)
+            ?? throw new StrataException(StoreError.InvalidVersion, $"'{version}' is not a commit id or ancestry expression");
+        CommitInfo? start = null;
+        if (CommitId.IsValid(expr.Base))
+            start = await Commits.GetAsync(expr.Base, ct).ConfigureAwait(false);
+        if (start is null && expr.IsHead)
+            start = snap.Commit;
+        else if (start is null && Names.IsValidName(expr.Base))
+        {
+            var br = await meta.GetBranchAsync(snap.Bucket.Repo, expr.Base, ct).ConfigureAwait(false);
+            if (br?.Head is not null) start = await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
+        }
+        if (start is not null && start.Repo == snap.Bucket.Repo)
+        {
+            var height = expr.FromFirst ?? start.Height - expr.Back;
+            var target = await Commits.AncestorAtAsync(start, height, ct).ConfigureAwait(false);
+            if (target is not null && snap.Commit is not null && await Commits.IsAncestorAsync(snap.Commit, target, ct).ConfigureAwait(false))
+                return target;
+        }
+        throw new StrataException(StoreError.NoSuchVersion, $"version '{version}' is not in the history of {snap.Bucket}");
+    }
+
+    public Task<FileEntry?> GetFileAsync(CommitInfo? commit, string key, CancellationToken ct) =>
+        TreeReader.GetAsync(Nodes, commit?.Root, key, ct);
+
+    public TreeCursor Cursor(CommitInfo? commit) => new(Nodes, commit?.Root);
+
+    /// <summary>
+    /// Makes one commit on the branch head. <paramref name="changes"/> receives the new commit's
+    /// id and time (for the entries' last-modified) and may be called again if another writer
+    /// moved the head first. Returns null when the changes leave the tree as it was.
+    /// </summary>
+    public async Task<CommitInfo?> CommitAsync(BucketRef bucket, Func<string, long, IEnumerable<Mutation>> changes, string message, CancellationToken ct)
+    {
+        if (bucket.Snapshot is not null)
+            throw new StrataException(StoreError.ReadOnlySnapshot, $"{bucket} is a read-only snapshot of commit {bucket.Snapshot}");
+        var gate = _branchLocks.GetOrAdd(bucket.Repo + "/" + bucket.Branch, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            for (var attempt = 0; attempt < 50; attempt++)
+            {
+                var br = await GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false);
+                var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
+                var id = CommitId.New();
+                var now = _clock.GetUtcNow();
+                var writer = new TreeWriter(Nodes);
+                var root = await writer.ApplyAsync(head?.Root, changes(id, now.ToUnixTimeMilliseconds()), ct).ConfigureAwait(false);
+                if (root == head?.Root && (head is not null || root is null)) return null;
+                var skip = await Commits.SkipForChildAsync(head, ct).ConfigureAwait(false);
+                var commit = new CommitInfo(id, bucket.Repo, head?.Id, root, (head?.Height ?? 0) + 1, skip, now, message);
+                if (await meta.TryCommitAsync(bucket.Branch, br.Head, commit, writer.NewNodes, ct).ConfigureAwait(false))
+                    return commit;
+                await Task.Delay(Random.Shared.Next(1, 10 + attempt * 5), ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+        throw new StrataException(StoreError.ConflictRetriesExhausted, "too many concurrent writers on this branch; try again");
+    }
+
+    private static void RequireNames(string repo, string branch)
+    {
+        if (!Names.IsValidName(repo) || !Names.IsValidName(branch))
+            throw new StrataException(StoreError.InvalidName, "repo and branch names are 1-63 characters of [A-Za-z0-9_-]");
+    }
+}

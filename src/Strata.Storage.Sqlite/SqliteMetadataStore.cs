@@ -1,0 +1,179 @@
+using Microsoft.Data.Sqlite;
+using Strata.Core;
+using Strata.Core.Storage;
+
+namespace Strata.Storage.Sqlite;
+
+/// <summary>
+/// Metadata in one SQLite file (WAL, synchronous=FULL so a committed transaction survives a
+/// crash). Tree nodes live here too. The head CAS is a conditional UPDATE, the same statement
+/// a PostgreSQL store uses.
+/// </summary>
+public sealed class SqliteMetadataStore : IMetadataStore
+{
+    private readonly string _cs;
+
+    public SqliteMetadataStore(string path)
+    {
+        _cs = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        using var c = Open();
+        Exec(c, """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE IF NOT EXISTS repos(name TEXT PRIMARY KEY, created INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS branches(repo TEXT NOT NULL, name TEXT NOT NULL, head TEXT,
+                created INTEGER NOT NULL, PRIMARY KEY(repo, name));
+            CREATE TABLE IF NOT EXISTS commits(id TEXT PRIMARY KEY, repo TEXT NOT NULL, parent TEXT,
+                root BLOB, height INTEGER NOT NULL, skip TEXT, time INTEGER NOT NULL, message TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS nodes(id BLOB PRIMARY KEY, data BLOB NOT NULL);
+            """);
+    }
+
+    private SqliteConnection Open()
+    {
+        var c = new SqliteConnection(_cs);
+        c.Open();
+        Exec(c, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+        return c;
+    }
+
+    private static void Exec(SqliteConnection c, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Cmd(SqliteConnection c, string sql, params (string Name, object? Value)[] ps)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (n, v) in ps) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+        return cmd;
+    }
+
+    private static BranchInfo ReadBranch(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)));
+
+    public Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "SELECT repo, name, head, created FROM branches ORDER BY repo, name");
+        using var r = cmd.ExecuteReader();
+        var list = new List<BranchInfo>();
+        while (r.Read()) list.Add(ReadBranch(r));
+        return Task.FromResult<IReadOnlyList<BranchInfo>>(list);
+    }
+
+    public Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "SELECT repo, name, head, created FROM branches WHERE repo=$r AND name=$b", ("$r", repo), ("$b", branch));
+        using var r = cmd.ExecuteReader();
+        return Task.FromResult(r.Read() ? ReadBranch(r) : null);
+    }
+
+    public Task<bool> RepoExistsAsync(string repo, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "SELECT 1 FROM repos WHERE name=$r", ("$r", repo));
+        return Task.FromResult(cmd.ExecuteScalar() is not null);
+    }
+
+    public Task<bool> CreateBranchAsync(string repo, string branch, string? head, DateTimeOffset created, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        var ms = created.ToUnixTimeMilliseconds();
+        using (var cmd = Cmd(c, "INSERT OR IGNORE INTO repos(name, created) VALUES($r, $t)", ("$r", repo), ("$t", ms)))
+        {
+            cmd.Transaction = tx;
+            cmd.ExecuteNonQuery();
+        }
+        int n;
+        using (var cmd = Cmd(c, "INSERT OR IGNORE INTO branches(repo, name, head, created) VALUES($r, $b, $h, $t)",
+                   ("$r", repo), ("$b", branch), ("$h", head), ("$t", ms)))
+        {
+            cmd.Transaction = tx;
+            n = cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return Task.FromResult(n > 0);
+    }
+
+    public Task<bool> DeleteBranchAsync(string repo, string branch, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        int n;
+        using (var cmd = Cmd(c, "DELETE FROM branches WHERE repo=$r AND name=$b", ("$r", repo), ("$b", branch)))
+        {
+            cmd.Transaction = tx;
+            n = cmd.ExecuteNonQuery();
+        }
+        using (var cmd = Cmd(c, "DELETE FROM repos WHERE name=$r AND NOT EXISTS(SELECT 1 FROM branches WHERE repo=$r)", ("$r", repo)))
+        {
+            cmd.Transaction = tx;
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return Task.FromResult(n > 0);
+    }
+
+    public Task<CommitInfo?> GetCommitAsync(string id, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "SELECT id, repo, parent, root, height, skip, time, message FROM commits WHERE id=$id", ("$id", id));
+        using var r = cmd.ExecuteReader();
+        if (!r.Read()) return Task.FromResult<CommitInfo?>(null);
+        return Task.FromResult<CommitInfo?>(new CommitInfo(
+            r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2),
+            r.IsDBNull(3) ? null : Hash.FromBytes((byte[])r.GetValue(3)), r.GetInt64(4),
+            r.IsDBNull(5) ? null : r.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.GetString(7)));
+    }
+
+    public Task<bool> TryCommitAsync(string branch, string? expectedHead, CommitInfo commit,
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        using (var cas = Cmd(c, "UPDATE branches SET head=$new WHERE repo=$r AND name=$b AND head IS $old",
+                   ("$new", commit.Id), ("$r", commit.Repo), ("$b", branch), ("$old", expectedHead)))
+        {
+            cas.Transaction = tx;
+            if (cas.ExecuteNonQuery() != 1)
+            {
+                tx.Rollback();
+                return Task.FromResult(false);
+            }
+        }
+        using (var ins = Cmd(c, "INSERT OR IGNORE INTO nodes(id, data) VALUES($id, $d)"))
+        {
+            ins.Transaction = tx;
+            var pid = ins.Parameters.Add("$id", SqliteType.Blob);
+            var pd = ins.Parameters.Add("$d", SqliteType.Blob);
+            foreach (var (id, data) in nodes)
+            {
+                pid.Value = id.ToBytes();
+                pd.Value = data;
+                ins.ExecuteNonQuery();
+            }
+        }
+        using (var ins = Cmd(c, "INSERT INTO commits(id, repo, parent, root, height, skip, time, message) VALUES($id,$r,$p,$root,$h,$s,$t,$m)",
+                   ("$id", commit.Id), ("$r", commit.Repo), ("$p", commit.Parent), ("$root", commit.Root?.ToBytes()),
+                   ("$h", commit.Height), ("$s", commit.Skip), ("$t", commit.TimeUnixMs), ("$m", commit.Message)))
+        {
+            ins.Transaction = tx;
+            ins.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return Task.FromResult(true);
+    }
+
+    public Task<byte[]?> GetNodeAsync(Hash id, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "SELECT data FROM nodes WHERE id=$id", ("$id", id.ToBytes()));
+        return Task.FromResult(cmd.ExecuteScalar() as byte[]);
+    }
+}
