@@ -1,0 +1,34 @@
+namespace Strata.Server;
+
+/// <summary>Server settings: flags override environment variables, which override the defaults.</summary>
+public sealed class ServerOptions
+{
+    public string DataDir { get; set; } = Environment.GetEnvironmentVariable("STRATA_DATA_DIR") ?? "./strata-data";
+    public string Address { get; set; } = Environment.GetEnvironmentVariable("STRATA_ADDRESS") ?? "127.0.0.1";
+    public int Port { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("STRATA_PORT"), out var p) ? p : 30600;
+    public string Region { get; set; } = Environment.GetEnvironmentVariable("STRATA_REGION") ?? "us-east-1";
+    public bool Quiet { get; set; }
+
+    public static ServerOptions Parse(string[] args)
+    {
+        var o = new ServerOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "serve": break;
+                case "--data-dir": o.DataDir = Next(); break;
+                case "--address": o.Address = Next(); break;
+                case "--port": o.Port = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--region": o.Region = Next(); break;
+                case "--quiet": o.Quiet = true; break;
+                case "-h" or "--help":
+                    throw new ArgumentException("usage: strata [serve] [--data-dir DIR] [--address ADDR] [--port N] [--region R] [--quiet]\n" +
+                        "environment: STRATA_DATA_DIR, STRATA_ADDRESS, STRATA_PORT, STRATA_REGION");
+                default: throw new ArgumentException($"unknown argument {args[i]} (try --help)");
+            }
+        }
+        return o;
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Strata.Core;
+using Strata.S3;
+using Strata.Storage.FileSystem;
+using Strata.Storage.Sqlite;
+
+namespace Strata.Server;
+
+/// <summary>Wires the embedded backends, the store and the S3 gateway into a Kestrel host.</summary>
+public sealed class StrataServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    public string DataDir { get; }
+    public string Endpoint { get; private set; } = "";
+
+    private StrataServer(WebApplication app, string dataDir)
+    {
+        _app = app;
+        DataDir = dataDir;
+    }
+
+    public static StrataServer Create(ServerOptions o)
+    {
+        var dataDir = Path.GetFullPath(o.DataDir);
+        Directory.CreateDirectory(dataDir);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (!o.Quiet) builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // Bodies are streamed, so there is no reason to cap their size (S3 allows 5 GiB, Strata more).
+            k.Limits.MaxRequestBodySize = null;
+            k.Limits.MinRequestBodyDataRate = null;
+            k.AddServerHeader = false;
+        });
+        builder.WebHost.UseUrls($"http://{o.Address}:{o.Port}");
+        var meta = new SqliteMetadataStore(Path.Combine(dataDir, "metadata.db"));
+        var chunks = new FileChunkStore(Path.Combine(dataDir, "chunks"));
+        builder.Services.AddSingleton(new VersionedStore(meta, chunks));
+        builder.Services.AddSingleton(new S3Options { Region = o.Region });
+        builder.Services.AddSingleton<S3Gateway>();
+        var app = builder.Build();
+        var gateway = app.Services.GetRequiredService<S3Gateway>();
+        app.Run(gateway.HandleAsync);
+        return new StrataServer(app, dataDir);
+    }
+
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        await _app.StartAsync(ct).ConfigureAwait(false);
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        Endpoint = addresses.First();
+    }
+
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

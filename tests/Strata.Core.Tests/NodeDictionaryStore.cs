@@ -1,0 +1,21 @@
+using System.Collections.Concurrent;
+using Strata.Core;
+using Strata.Core.Storage;
+
+namespace Strata.Core.Tests;
+
+/// <summary>Just enough of a metadata store to hold tree nodes for tree tests.</summary>
+internal sealed class NodeDictionaryStore : IMetadataStore
+{
+    public ConcurrentDictionary<Hash, byte[]> Nodes { get; } = new();
+
+    public Task<byte[]?> GetNodeAsync(Hash id, CancellationToken ct) => Task.FromResult(Nodes.TryGetValue(id, out var d) ? d : null);
+
+    public Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct) => throw new NotSupportedException();
+    public Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> RepoExistsAsync(string repo, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> CreateBranchAsync(string repo, string branch, string? head, DateTimeOffset created, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> DeleteBranchAsync(string repo, string branch, CancellationToken ct) => throw new NotSupportedException();
+    public Task<CommitInfo?> GetCommitAsync(string id, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> TryCommitAsync(string branch, string? expectedHead, CommitInfo commit, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct) => throw new NotSupportedException();
+}

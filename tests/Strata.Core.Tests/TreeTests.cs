@@ -1,0 +1,124 @@
+using Strata.Core;
+using Strata.Core.Tree;
+
+namespace Strata.Core.Tests;
+
+public class TreeTests
+{
+    private static FileEntry Entry(long size, string tag) => new()
+    {
+        Size = size, ETag = tag, ContentHash = Hash.Of([1]), CommitId = new string('0', 32), ModifiedUnixMs = 0, Chunks = [],
+    };
+
+    private sealed class Harness
+    {
+        public readonly NodeDictionaryStore Store = new();
+        public readonly NodeCache Cache;
+        public Harness(long cacheBytes) => Cache = new NodeCache(Store, cacheBytes);
+
+        public async Task<(Hash? Root, int Written)> ApplyAsync(Hash? root, IEnumerable<Mutation> muts)
+        {
+            var w = new TreeWriter(Cache);
+            var r = await w.ApplyAsync(root, muts, CancellationToken.None);
+            foreach (var (id, data) in w.NewNodes) Store.Nodes[id] = data;
+            return (r, w.NewNodes.Count);
+        }
+
+        public async Task<List<KeyValuePair<string, FileEntry>>> AllAsync(Hash? root)
+        {
+            var c = new TreeCursor(Cache, root);
+            var list = new List<KeyValuePair<string, FileEntry>>();
+            for (var ok = await c.SeekAsync("", true, CancellationToken.None); ok; ok = await c.NextAsync(CancellationToken.None))
+                list.Add(c.Current!.Value);
+            return list;
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task RandomEditsMatchSortedMapModel(int seed)
+    {
+        var rnd = new Random(seed);
+        // A tiny cache forces nodes to be re-read from the store, as after a restart.
+        var h = new Harness(cacheBytes: seed % 2 == 0 ? 1 : 64 << 20);
+        var model = new SortedDictionary<string, FileEntry>(KeyOrder.Instance);
+        Hash? root = null;
+        var keySpace = 3000;
+        for (var round = 0; round < 60; round++)
+        {
+            var batch = new List<Mutation>();
+            var n = rnd.Next(1, round % 10 == 0 ? 800 : 40);
+            for (var i = 0; i < n; i++)
+            {
+                var key = $"k/{rnd.Next(keySpace):D5}" + (rnd.Next(5) == 0 ? "/é" : "");
+                var del = rnd.Next(3) == 0;
+                var e = del ? null : Entry(rnd.Next(1000), $"{round}-{i}");
+                batch.Add(new Mutation(key, e));
+            }
+            foreach (var m in batch)
+                if (m.Value is null) model.Remove(m.Key); else model[m.Key] = m.Value;
+            (root, _) = await h.ApplyAsync(root, batch);
+
+            var all = await h.AllAsync(root);
+            Assert.Equal(model.Keys, all.Select(kv => kv.Key));
+            Assert.Equal(model.Values.Select(v => v.ETag), all.Select(kv => kv.Value.ETag));
+            var (count, bytes) = await TreeReader.TotalsAsync(h.Cache, root, CancellationToken.None);
+            Assert.Equal(model.Count, count);
+            Assert.Equal(model.Values.Sum(v => v.Size), bytes);
+            foreach (var probe in Enumerable.Range(0, 20).Select(_ => $"k/{rnd.Next(keySpace):D5}"))
+            {
+                var got = await TreeReader.GetAsync(h.Cache, root, probe, CancellationToken.None);
+                Assert.Equal(model.TryGetValue(probe, out var want) ? want.ETag : null, got?.ETag);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task DeletingEverythingGivesEmptyTree()
+    {
+        var h = new Harness(64 << 20);
+        var keys = Enumerable.Range(0, 500).Select(i => $"f{i}").ToList();
+        var (root, _) = await h.ApplyAsync(null, keys.Select(k => new Mutation(k, Entry(1, k))));
+        Assert.NotNull(root);
+        (root, _) = await h.ApplyAsync(root, keys.Select(k => new Mutation(k, null)));
+        Assert.Null(root);
+    }
+
+    [Fact]
+    public async Task OneChangeInLargeTreeWritesOnlyItsPath()
+    {
+        var h = new Harness(64 << 20);
+        var (root, _) = await h.ApplyAsync(null, Enumerable.Range(0, 100_000).Select(i => new Mutation($"file-{i:D6}", Entry(i, "x"))));
+        var (root2, written) = await h.ApplyAsync(root, [new Mutation("file-050000", Entry(7, "y"))]);
+        // Depth is 3 for 100k keys at fanout 64: one leaf plus its ancestors.
+        Assert.InRange(written, 1, 4);
+        Assert.NotEqual(root, root2);
+        Assert.Equal("y", (await TreeReader.GetAsync(h.Cache, root2, "file-050000", CancellationToken.None))!.ETag);
+        Assert.Equal("x", (await TreeReader.GetAsync(h.Cache, root, "file-050000", CancellationToken.None))!.ETag);
+    }
+
+    [Fact]
+    public async Task SeekWithPredicateSkipsPrefix()
+    {
+        var h = new Harness(64 << 20);
+        var keys = new[] { "a/1", "a/2", "a/3", "b", "c/1" };
+        var (root, _) = await h.ApplyAsync(null, keys.Select(k => new Mutation(k, Entry(1, k))));
+        var c = new TreeCursor(h.Cache, root);
+        Assert.True(await c.SeekAsync(k => string.CompareOrdinal(k, "a/") > 0 && !k.StartsWith("a/"), CancellationToken.None));
+        Assert.Equal("b", c.Current!.Value.Key);
+        Assert.True(await c.NextAsync(CancellationToken.None));
+        Assert.Equal("c/1", c.Current!.Value.Key);
+        Assert.False(await c.NextAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public void KeyOrderIsUtf8ByteOrder()
+    {
+        var keys = new[] { "a", "\uFFFD", "\U0001F600", "\u00E9", "Z", "\uE000" };
+        var byUtf8 = keys.OrderBy(k => System.Text.Encoding.UTF8.GetBytes(k), Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y))).ToList();
+        Assert.Equal(byUtf8, keys.OrderBy(k => k, KeyOrder.Instance).ToList());
+    }
+}
