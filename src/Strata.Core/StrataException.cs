@@ -13,6 +13,10 @@ public enum StoreError
     ReadOnlySnapshot,
     ConflictRetriesExhausted,
     Corrupt,
+    NoSuchUpload,
+    InvalidPart,
+    InvalidPartOrder,
+    EntityTooSmall,
 }
 
 public sealed class StrataException(StoreError error, string message) : Exception(message)

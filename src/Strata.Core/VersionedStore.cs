@@ -20,6 +20,8 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     public NodeCache Nodes { get; } = new(meta);
     public CommitGraph Commits { get; } = new(meta);
     public ContentWriter Content { get; } = new(chunks);
+    public MultipartUploads Uploads => _uploads ??= new MultipartUploads(this, clock);
+    private MultipartUploads? _uploads;
 
     public Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct) => meta.ListBranchesAsync(ct);
 

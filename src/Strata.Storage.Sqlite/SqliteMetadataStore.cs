@@ -25,6 +25,12 @@ public sealed class SqliteMetadataStore : IMetadataStore
             CREATE TABLE IF NOT EXISTS commits(id TEXT PRIMARY KEY, repo TEXT NOT NULL, parent TEXT,
                 root BLOB, height INTEGER NOT NULL, skip TEXT, time INTEGER NOT NULL, message TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS nodes(id BLOB PRIMARY KEY, data BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS uploads(id TEXT PRIMARY KEY, repo TEXT NOT NULL, branch TEXT NOT NULL,
+                key TEXT NOT NULL, created INTEGER NOT NULL, headers BLOB NOT NULL, checksum_algorithm TEXT, checksum_type TEXT);
+            CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(repo, branch, key, id);
+            CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL,
+                md5 BLOB NOT NULL, chunks BLOB NOT NULL, checksums BLOB NOT NULL, modified INTEGER NOT NULL,
+                PRIMARY KEY(upload_id, number));
             """);
     }
 
@@ -175,5 +181,101 @@ public sealed class SqliteMetadataStore : IMetadataStore
         using var c = Open();
         using var cmd = Cmd(c, "SELECT data FROM nodes WHERE id=$id", ("$id", id.ToBytes()));
         return Task.FromResult(cmd.ExecuteScalar() as byte[]);
+    }
+
+    private const string UploadCols = "id, repo, branch, key, created, headers, checksum_algorithm, checksum_type";
+
+    private static UploadInfo ReadUpload(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)),
+        BinaryCodec.Decode((byte[])r.GetValue(5), BinaryCodec.ReadPairs), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7));
+
+    private static List<UploadInfo> ReadUploads(SqliteCommand cmd)
+    {
+        using var r = cmd.ExecuteReader();
+        var list = new List<UploadInfo>();
+        while (r.Read()) list.Add(ReadUpload(r));
+        return list;
+    }
+
+    public Task CreateUploadAsync(UploadInfo u, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, $"INSERT INTO uploads({UploadCols}) VALUES($id,$r,$b,$k,$t,$h,$ca,$ct)",
+            ("$id", u.Id), ("$r", u.Repo), ("$b", u.Branch), ("$k", u.Key), ("$t", u.Created.ToUnixTimeMilliseconds()),
+            ("$h", BinaryCodec.Encode(w => BinaryCodec.WritePairs(w, u.Headers))), ("$ca", u.ChecksumAlgorithm), ("$ct", u.ChecksumType));
+        cmd.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task<UploadInfo?> GetUploadAsync(string uploadId, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, $"SELECT {UploadCols} FROM uploads WHERE id=$id", ("$id", uploadId));
+        return Task.FromResult(ReadUploads(cmd).FirstOrDefault());
+    }
+
+    public Task<IReadOnlyList<UploadInfo>> ListUploadsAsync(string repo, string branch, string prefix, string keyMarker, string uploadIdMarker, int limit, CancellationToken ct)
+    {
+        using var c = Open();
+        // substr(key, 1, n) = prefix rather than LIKE, so that % and _ in keys are not wildcards.
+        using var cmd = Cmd(c, $"""
+            SELECT {UploadCols} FROM uploads WHERE repo=$r AND branch=$b AND substr(key, 1, length($p)) = $p
+              AND (key > $km OR (key = $km AND id > $im)) ORDER BY key, id LIMIT $n
+            """, ("$r", repo), ("$b", branch), ("$p", prefix), ("$km", keyMarker), ("$im", uploadIdMarker), ("$n", limit));
+        return Task.FromResult<IReadOnlyList<UploadInfo>>(ReadUploads(cmd));
+    }
+
+    public Task<IReadOnlyList<UploadInfo>> ListUploadsCreatedBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, $"SELECT {UploadCols} FROM uploads WHERE created < $t ORDER BY created LIMIT $n",
+            ("$t", before.ToUnixTimeMilliseconds()), ("$n", limit));
+        return Task.FromResult<IReadOnlyList<UploadInfo>>(ReadUploads(cmd));
+    }
+
+    public Task<bool> PutPartAsync(PartInfo p, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        using (var check = Cmd(c, "SELECT 1 FROM uploads WHERE id=$id", ("$id", p.UploadId)))
+        {
+            check.Transaction = tx;
+            if (check.ExecuteScalar() is null) return Task.FromResult(false);
+        }
+        using (var cmd = Cmd(c, "INSERT OR REPLACE INTO parts(upload_id, number, size, md5, chunks, checksums, modified) VALUES($u,$n,$s,$m,$c,$cs,$t)",
+                   ("$u", p.UploadId), ("$n", p.Number), ("$s", p.Size), ("$m", p.Md5),
+                   ("$c", BinaryCodec.Encode(w => BinaryCodec.WriteChunks(w, p.Chunks))),
+                   ("$cs", BinaryCodec.Encode(w => BinaryCodec.WritePairs(w, p.Checksums))), ("$t", p.Modified.ToUnixTimeMilliseconds())))
+        {
+            cmd.Transaction = tx;
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return Task.FromResult(true);
+    }
+
+    public Task<IReadOnlyList<PartInfo>> ListPartsAsync(string uploadId, int afterNumber, int limit, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "SELECT upload_id, number, size, md5, chunks, checksums, modified FROM parts WHERE upload_id=$u AND number > $a ORDER BY number LIMIT $n",
+            ("$u", uploadId), ("$a", afterNumber), ("$n", limit));
+        using var r = cmd.ExecuteReader();
+        var list = new List<PartInfo>();
+        while (r.Read())
+            list.Add(new PartInfo(r.GetString(0), r.GetInt32(1), r.GetInt64(2), (byte[])r.GetValue(3),
+                BinaryCodec.Decode((byte[])r.GetValue(4), BinaryCodec.ReadChunks), BinaryCodec.Decode((byte[])r.GetValue(5), BinaryCodec.ReadPairs),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))));
+        return Task.FromResult<IReadOnlyList<PartInfo>>(list);
+    }
+
+    public Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        int n;
+        using (var cmd = Cmd(c, "DELETE FROM parts WHERE upload_id=$u", ("$u", uploadId))) { cmd.Transaction = tx; cmd.ExecuteNonQuery(); }
+        using (var cmd = Cmd(c, "DELETE FROM uploads WHERE id=$u", ("$u", uploadId))) { cmd.Transaction = tx; n = cmd.ExecuteNonQuery(); }
+        tx.Commit();
+        return Task.FromResult(n > 0);
     }
 }

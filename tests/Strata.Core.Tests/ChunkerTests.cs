@@ -60,7 +60,8 @@ public class ChunkerTests
         var info = await new ContentWriter(store).WriteAsync(new TrickleStream(data, 777), CancellationToken.None);
         Assert.Equal(data.Length, info.Size);
         Assert.Equal(System.Security.Cryptography.MD5.HashData(data), info.Md5);
-        Assert.Equal(Hash.Of(data), info.ContentHash);
+        Assert.Equal(ContentAddress.Of(info.Chunks), info.ContentHash);
+        Assert.Equal(info.ContentHash, (await new ContentWriter(store).WriteAsync(new MemoryStream(data), CancellationToken.None)).ContentHash);
         var entry = new FileEntry { Size = info.Size, ETag = "", ContentHash = info.ContentHash, CommitId = "", ModifiedUnixMs = 0, Chunks = info.Chunks };
         var outp = new MemoryStream();
         await ContentReader.CopyToAsync(store, entry, 1_000_000, 5_000_000, outp, CancellationToken.None);

@@ -18,4 +18,11 @@ internal sealed class NodeDictionaryStore : IMetadataStore
     public Task<bool> DeleteBranchAsync(string repo, string branch, CancellationToken ct) => throw new NotSupportedException();
     public Task<CommitInfo?> GetCommitAsync(string id, CancellationToken ct) => throw new NotSupportedException();
     public Task<bool> TryCommitAsync(string branch, string? expectedHead, CommitInfo commit, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct) => throw new NotSupportedException();
+    public Task CreateUploadAsync(UploadInfo upload, CancellationToken ct) => throw new NotSupportedException();
+    public Task<UploadInfo?> GetUploadAsync(string uploadId, CancellationToken ct) => throw new NotSupportedException();
+    public Task<IReadOnlyList<UploadInfo>> ListUploadsAsync(string repo, string branch, string prefix, string keyMarker, string uploadIdMarker, int limit, CancellationToken ct) => throw new NotSupportedException();
+    public Task<IReadOnlyList<UploadInfo>> ListUploadsCreatedBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> PutPartAsync(PartInfo part, CancellationToken ct) => throw new NotSupportedException();
+    public Task<IReadOnlyList<PartInfo>> ListPartsAsync(string uploadId, int afterNumber, int limit, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct) => throw new NotSupportedException();
 }

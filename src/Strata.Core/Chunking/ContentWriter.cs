@@ -9,7 +9,7 @@ public sealed record ContentInfo(long Size, byte[] Md5, Hash ContentHash, IReadO
 
 /// <summary>
 /// Streams a body into the chunk store: cuts it with FastCDC, stores each distinct chunk once
-/// (durably) and computes MD5 and the BLAKE3 content hash on the way. Memory use is one
+/// (durably) and computes MD5 on the way. Memory use is one
 /// pooled buffer of MaxSize plus a read block, whatever the body's size.
 /// </summary>
 public sealed class ContentWriter(IChunkStore chunks, FastCdc? cdc = null)
@@ -22,7 +22,6 @@ public sealed class ContentWriter(IChunkStore chunks, FastCdc? cdc = null)
         try
         {
             using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-            using var blake = Blake3.Hasher.New();
             var list = new List<ChunkRef>();
             long size = 0;
             var filled = 0;
@@ -38,7 +37,6 @@ public sealed class ContentWriter(IChunkStore chunks, FastCdc? cdc = null)
                 var cut = _cdc.Cut(buf.AsSpan(0, filled));
                 var chunk = buf.AsMemory(0, cut);
                 md5.AppendData(chunk.Span);
-                blake.Update(chunk.Span);
                 var id = Hash.Of(chunk.Span);
                 if (!await chunks.ExistsAsync(id, ct).ConfigureAwait(false))
                     await chunks.PutAsync(id, chunk, ct).ConfigureAwait(false);
@@ -47,8 +45,7 @@ public sealed class ContentWriter(IChunkStore chunks, FastCdc? cdc = null)
                 Buffer.BlockCopy(buf, cut, buf, 0, filled - cut);
                 filled -= cut;
             }
-            var digest = blake.Finalize();
-            return new ContentInfo(size, md5.GetHashAndReset(), Hash.FromBytes(digest.AsSpan()), list);
+            return new ContentInfo(size, md5.GetHashAndReset(), ContentAddress.Of(list), list);
         }
         finally
         {

@@ -27,4 +27,16 @@ public interface IMetadataStore
         IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct);
 
     Task<byte[]?> GetNodeAsync(Hash id, CancellationToken ct);
+
+    // Multipart uploads: metadata only; parts point at chunks already stored.
+    Task CreateUploadAsync(UploadInfo upload, CancellationToken ct);
+    Task<UploadInfo?> GetUploadAsync(string uploadId, CancellationToken ct);
+    /// <summary>Uploads of a branch ordered by key then upload id, starting after (keyMarker, uploadIdMarker).</summary>
+    Task<IReadOnlyList<UploadInfo>> ListUploadsAsync(string repo, string branch, string prefix, string keyMarker, string uploadIdMarker, int limit, CancellationToken ct);
+    Task<IReadOnlyList<UploadInfo>> ListUploadsCreatedBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct);
+    /// <summary>Stores a part, replacing one with the same number. False if the upload is gone.</summary>
+    Task<bool> PutPartAsync(PartInfo part, CancellationToken ct);
+    /// <summary>Parts in ascending number, after <paramref name="afterNumber"/>.</summary>
+    Task<IReadOnlyList<PartInfo>> ListPartsAsync(string uploadId, int afterNumber, int limit, CancellationToken ct);
+    Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct);
 }

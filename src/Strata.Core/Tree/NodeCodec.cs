@@ -1,4 +1,5 @@
 using System.Text;
+using static Strata.Core.BinaryCodec;
 
 namespace Strata.Core.Tree;
 
@@ -66,12 +67,7 @@ public static class NodeCodec
         WriteHash(w, e.ContentHash);
         w.Write(e.CommitId);
         w.Write7BitEncodedInt64(e.ModifiedUnixMs);
-        w.Write7BitEncodedInt(e.Chunks.Count);
-        foreach (var c in e.Chunks)
-        {
-            WriteHash(w, c.Id);
-            w.Write7BitEncodedInt(c.Length);
-        }
+        WriteChunks(w, e.Chunks);
         WritePairs(w, e.Headers);
         WritePairs(w, e.Checksums);
     }
@@ -83,44 +79,11 @@ public static class NodeCodec
         var hash = ReadHash(r);
         var commit = r.ReadString();
         var ms = r.Read7BitEncodedInt64();
-        var chunks = new ChunkRef[r.Read7BitEncodedInt()];
-        for (var i = 0; i < chunks.Length; i++)
-            chunks[i] = new ChunkRef(ReadHash(r), r.Read7BitEncodedInt());
+        var chunks = ReadChunks(r);
         return new FileEntry
         {
             Size = size, ETag = etag, ContentHash = hash, CommitId = commit, ModifiedUnixMs = ms,
             Chunks = chunks, Headers = ReadPairs(r), Checksums = ReadPairs(r),
         };
-    }
-
-    private static void WritePairs(BinaryWriter w, IReadOnlyList<KeyValuePair<string, string>> pairs)
-    {
-        w.Write7BitEncodedInt(pairs.Count);
-        foreach (var (k, v) in pairs)
-        {
-            w.Write(k);
-            w.Write(v);
-        }
-    }
-
-    private static KeyValuePair<string, string>[] ReadPairs(BinaryReader r)
-    {
-        var a = new KeyValuePair<string, string>[r.Read7BitEncodedInt()];
-        for (var i = 0; i < a.Length; i++) a[i] = new(r.ReadString(), r.ReadString());
-        return a;
-    }
-
-    private static void WriteHash(BinaryWriter w, Hash h)
-    {
-        Span<byte> b = stackalloc byte[Hash.Size];
-        h.WriteTo(b);
-        w.Write(b);
-    }
-
-    private static Hash ReadHash(BinaryReader r)
-    {
-        Span<byte> b = stackalloc byte[Hash.Size];
-        r.BaseStream.ReadExactly(b);
-        return Hash.FromBytes(b);
     }
 }

@@ -32,6 +32,8 @@ public enum S3ErrorCode
     NoSuchUpload,
     NoSuchVersion,
     NoSuchTagSet,
+    NoSuchWebsiteConfiguration,
+    ObjectLockConfigurationNotFoundError,
     NotImplemented,
     NotModified,
     OperationAborted,

@@ -34,6 +34,8 @@ public static class S3ErrorTable
         [S3ErrorCode.NoSuchUpload] = (404, "The specified upload does not exist."),
         [S3ErrorCode.NoSuchVersion] = (404, "The specified version does not exist."),
         [S3ErrorCode.NoSuchTagSet] = (404, "There is no tag set associated with the bucket."),
+        [S3ErrorCode.NoSuchWebsiteConfiguration] = (404, "The specified bucket does not have a website configuration"),
+        [S3ErrorCode.ObjectLockConfigurationNotFoundError] = (404, "Object Lock configuration does not exist for this bucket"),
         [S3ErrorCode.NotImplemented] = (501, "A header or query you provided implies functionality that is not implemented."),
         [S3ErrorCode.NotModified] = (304, "Not Modified"),
         [S3ErrorCode.OperationAborted] = (409, "A conflicting conditional operation is currently in progress against this resource. Please try again."),

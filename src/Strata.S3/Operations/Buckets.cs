@@ -1,0 +1,63 @@
+using Strata.Core;
+using Strata.S3.Errors;
+using Strata.S3.Xml;
+
+namespace Strata.S3.Operations;
+
+/// <summary>ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation.</summary>
+public static class Buckets
+{
+    public static async Task ListBucketsAsync(S3Request r)
+    {
+        var branches = await r.Store.ListBranchesAsync(r.Ct).ConfigureAwait(false);
+        var sorted = branches.Select(b => (Name: $"{b.Name}.{b.Repo}", b.Created)).OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
+        await XmlOut.WriteAsync(r.Response, "ListAllMyBucketsResult", w =>
+        {
+            w.Owner(r.Options);
+            w.WriteStartElement("Buckets");
+            foreach (var (name, created) in sorted)
+            {
+                w.WriteStartElement("Bucket");
+                w.El("Name", name);
+                w.El("CreationDate", created);
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+        }, r.Ct).ConfigureAwait(false);
+    }
+
+    public static async Task CreateBucketAsync(S3Request r)
+    {
+        var b = r.Bucket;
+        if (b.Snapshot is not null)
+            throw new S3Exception(S3ErrorCode.InvalidBucketName, "a commit.branch.repo snapshot bucket cannot be created");
+        // The body is an optional CreateBucketConfiguration; read it so malformed XML is refused.
+        var cfg = await XmlIn.ReadAsync(r.Http.Request.Body, 64 << 10, r.Ct).ConfigureAwait(false);
+        if (cfg is not null && cfg.Name.LocalName != "CreateBucketConfiguration")
+            throw new S3Exception(S3ErrorCode.MalformedXML);
+        if (!await r.Store.CreateBranchAsync(b.Repo, b.Branch, r.Ct).ConfigureAwait(false))
+            throw new S3Exception(S3ErrorCode.BucketAlreadyOwnedByYou);
+        r.Response.Headers.Location = "/" + r.BucketName;
+    }
+
+    public static async Task DeleteBucketAsync(S3Request r)
+    {
+        var b = r.WritableBucket;
+        await r.Store.DeleteBranchAsync(b.Repo, b.Branch, r.Ct).ConfigureAwait(false);
+        r.Response.StatusCode = 204;
+    }
+
+    public static async Task HeadBucketAsync(S3Request r)
+    {
+        await r.OpenAsync().ConfigureAwait(false);
+        r.Response.Headers["x-amz-bucket-region"] = r.Options.Region;
+    }
+
+    public static async Task GetBucketLocationAsync(S3Request r)
+    {
+        await r.OpenAsync().ConfigureAwait(false);
+        // S3 answers an empty constraint for us-east-1, and SDKs map empty back to us-east-1.
+        var region = r.Options.Region == "us-east-1" ? null : r.Options.Region;
+        await XmlOut.WriteAsync(r.Response, "LocationConstraint", w => { if (region is not null) w.WriteString(region); }, r.Ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.Net.Http.Headers;
+using Strata.Core;
+using Strata.S3.Errors;
+
+namespace Strata.S3.Operations;
+
+/// <summary>
+/// Conditional request headers evaluated as S3 (RFC 7232 order): If-Match, then
+/// If-Unmodified-Since unless If-Match was given; If-None-Match, then If-Modified-Since unless
+/// If-None-Match was given. Times compare at one-second resolution, as HTTP dates carry.
+/// </summary>
+public static class Conditions
+{
+    public static void Check(S3Request r, FileEntry f, bool isRead, string prefix = "")
+    {
+        var ifMatch = r.Header(prefix + "If-Match");
+        var ifNoneMatch = r.Header(prefix + "If-None-Match");
+        var ifUnmodified = Date(r.Header(prefix + "If-Unmodified-Since"));
+        var ifModified = Date(r.Header(prefix + "If-Modified-Since"));
+        var modified = DateTimeOffset.FromUnixTimeSeconds(f.Modified.ToUnixTimeSeconds());
+
+        if (ifMatch is not null)
+        {
+            if (!EtagMatches(ifMatch, f.ETag)) throw Failed(f);
+        }
+        else if (ifUnmodified is { } u && modified > u) throw Failed(f);
+
+        if (ifNoneMatch is not null)
+        {
+            if (EtagMatches(ifNoneMatch, f.ETag)) throw isRead ? NotModified(f) : Failed(f);
+        }
+        else if (isRead && ifModified is { } m && modified <= m) throw NotModified(f);
+    }
+
+    private static bool EtagMatches(string header, string etag)
+    {
+        foreach (var part in header.Split(','))
+        {
+            var t = part.Trim();
+            if (t == "*") return true;
+            if (t.StartsWith("W/", StringComparison.Ordinal)) t = t[2..];
+            if (t.Trim('"') == etag.Trim('"')) return true;
+        }
+        return false;
+    }
+
+    private static DateTimeOffset? Date(string? s) =>
+        s is not null && HeaderUtilities.TryParseDate(s, out var d) ? d : null;
+
+    private static S3Exception Failed(FileEntry f) => new(S3ErrorCode.PreconditionFailed);
+
+    private static S3Exception NotModified(FileEntry f)
+    {
+        var e = new S3Exception(S3ErrorCode.NotModified);
+        e.Headers["ETag"] = f.ETag;
+        e.Headers["Last-Modified"] = f.Modified.ToString("R");
+        return e;
+    }
+}

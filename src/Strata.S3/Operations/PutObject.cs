@@ -1,0 +1,40 @@
+using System.Text;
+using Strata.Core;
+using Strata.Core.Tree;
+using Strata.S3.Errors;
+
+namespace Strata.S3.Operations;
+
+/// <summary>PutObject: streams the body into chunks, verifies its digests, then makes one commit.</summary>
+public static class PutObject
+{
+    public const int MaxKeyBytes = 1024;
+
+    public static void ValidateKey(string key)
+    {
+        if (Encoding.UTF8.GetByteCount(key) > MaxKeyBytes) throw new S3Exception(S3ErrorCode.KeyTooLongError);
+    }
+
+    public static async Task PutObjectAsync(S3Request r)
+    {
+        var key = r.RequiredKey;
+        ValidateKey(key);
+        var bucket = r.WritableBucket;
+        await r.OpenAsync().ConfigureAwait(false); // NoSuchBucket before reading a large body
+        var headers = ObjectHeaders.FromRequest(r.Http.Request);
+        var body = await RequestBody.ReceiveAsync(r).ConfigureAwait(false);
+        var c = body.Content;
+        var etag = "\"" + Convert.ToHexStringLower(c.Md5) + "\"";
+        var commit = await r.Store.CommitAsync(bucket, (id, ms) =>
+        [
+            new Mutation(key, new FileEntry
+            {
+                Size = c.Size, ETag = etag, ContentHash = c.ContentHash, CommitId = id, ModifiedUnixMs = ms,
+                Chunks = c.Chunks, Headers = headers, Checksums = body.Checksums,
+            }),
+        ], $"put {key}", r.Ct).ConfigureAwait(false);
+        r.Response.Headers.ETag = etag;
+        if (commit is not null) r.Response.Headers["x-amz-version-id"] = commit.Id;
+        foreach (var (alg, v) in body.Checksums) r.Response.Headers["x-amz-checksum-" + alg.ToLowerInvariant()] = v;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Security.Cryptography;
+using System.Xml;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Strata.Core;
+using Strata.S3.Errors;
+using Strata.S3.Operations;
+using Strata.S3.Routing;
+using Strata.S3.Xml;
+
+namespace Strata.S3;
+
+/// <summary>
+/// The S3 endpoint: gives every request an id, routes it to its operation, and turns every
+/// failure into an S3 XML error (never a stack trace).
+/// </summary>
+public sealed class S3Gateway(VersionedStore store, S3Options options, ILogger<S3Gateway> log)
+{
+    public async Task HandleAsync(HttpContext ctx)
+    {
+        var requestId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        ctx.Response.Headers["x-amz-request-id"] = requestId;
+        ctx.Response.Headers["x-amz-id-2"] = requestId;
+        ctx.Response.Headers.Server = "Strata";
+        S3Request? req = null;
+        try
+        {
+            var (bucket, key) = S3Request.ParsePath(ctx);
+            req = new S3Request
+            {
+                Http = ctx, Store = store, Options = options, RequestId = requestId, BucketName = bucket, Key = key,
+            };
+            req.Operation = S3Router.Route(ctx.Request.Method, bucket, key, req.Has, ctx.Request.Headers.ContainsKey("x-amz-copy-source"));
+            await DispatchAsync(req).ConfigureAwait(false);
+        }
+        catch (S3Exception e)
+        {
+            await WriteErrorAsync(ctx, req, e, requestId).ConfigureAwait(false);
+        }
+        catch (StrataException e) when (e.Error != StoreError.Corrupt)
+        {
+            await WriteErrorAsync(ctx, req, ErrorMapper.Map(e), requestId).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e)
+        {
+            var code = e.StatusCode == 408 ? S3ErrorCode.RequestTimeout : S3ErrorCode.IncompleteBody;
+            await WriteErrorAsync(ctx, req, new S3Exception(code), requestId).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "request {RequestId} {Method} {Path} failed", requestId, ctx.Request.Method, ctx.Request.Path);
+            await WriteErrorAsync(ctx, req, new S3Exception(S3ErrorCode.InternalError), requestId).ConfigureAwait(false);
+        }
+    }
+
+    private static Task DispatchAsync(S3Request r) => r.Operation switch
+    {
+        S3Operation.ListBuckets => Buckets.ListBucketsAsync(r),
+        S3Operation.CreateBucket => Buckets.CreateBucketAsync(r),
+        S3Operation.DeleteBucket => Buckets.DeleteBucketAsync(r),
+        S3Operation.HeadBucket => Buckets.HeadBucketAsync(r),
+        S3Operation.GetBucketLocation => Buckets.GetBucketLocationAsync(r),
+        S3Operation.GetBucketVersioning => BucketVersioning.GetBucketVersioningAsync(r),
+        S3Operation.PutBucketVersioning => BucketVersioning.PutBucketVersioningAsync(r),
+        S3Operation.ListObjects => ListObjects.ListObjectsV1Async(r),
+        S3Operation.ListObjectsV2 => ListObjects.ListObjectsV2Async(r),
+        S3Operation.GetObject => GetObject.GetObjectAsync(r, head: false),
+        S3Operation.HeadObject => GetObject.GetObjectAsync(r, head: true),
+        S3Operation.PutObject => PutObject.PutObjectAsync(r),
+        S3Operation.DeleteObject => DeleteObject.DeleteObjectAsync(r),
+        S3Operation.DeleteObjects => DeleteObject.DeleteObjectsAsync(r),
+        S3Operation.GetBucketAcl or S3Operation.GetObjectAcl => Subresources.GetAclAsync(r),
+        S3Operation.PutBucketAcl or S3Operation.PutObjectAcl => Subresources.PutAclAsync(r),
+        S3Operation.GetObjectTagging => Subresources.GetObjectTaggingAsync(r),
+        S3Operation.DeleteObjectTagging => Subresources.DeleteObjectTaggingAsync(r),
+        S3Operation.GetBucketRequestPayment => Subresources.GetBucketRequestPaymentAsync(r),
+        S3Operation.GetBucketLogging => Subresources.GetBucketLoggingAsync(r),
+        S3Operation.GetBucketPolicy or S3Operation.GetBucketCors or S3Operation.GetBucketLifecycle or S3Operation.GetBucketEncryption
+            or S3Operation.GetBucketTagging or S3Operation.GetBucketWebsite or S3Operation.GetObjectLockConfiguration
+            => Subresources.GetAbsentConfigurationAsync(r),
+        S3Operation.DeleteBucketSubresource => Subresources.DeleteBucketSubresourceAsync(r),
+        S3Operation.MethodNotAllowed => throw new S3Exception(S3ErrorCode.MethodNotAllowed),
+        _ => throw new S3Exception(S3ErrorCode.NotImplemented, $"{r.Operation} is not implemented by Strata yet"),
+    };
+
+    private async Task WriteErrorAsync(HttpContext ctx, S3Request? req, S3Exception e, string requestId)
+    {
+        if (e.Code == S3ErrorCode.InternalError) log.LogWarning("request {RequestId}: internal error", requestId);
+        if (ctx.Response.HasStarted)
+        {
+            // Headers are gone: the only honest signal left is to cut the connection.
+            ctx.Abort();
+            return;
+        }
+        ctx.Response.Clear();
+        ctx.Response.Headers["x-amz-request-id"] = requestId;
+        ctx.Response.Headers["x-amz-id-2"] = requestId;
+        foreach (var (k, v) in e.Headers) ctx.Response.Headers[k] = v;
+        ctx.Response.StatusCode = e.Status;
+        if (e.Status == 304 || HttpMethods.IsHead(ctx.Request.Method)) return;
+        var resource = req?.Key is { } key ? $"/{req.BucketName}/{key}" : req?.BucketName is { } b ? $"/{b}" : "/";
+        ctx.Response.ContentType = "application/xml";
+        await using var w = XmlWriter.Create(ctx.Response.Body, new XmlWriterSettings { Async = true, Encoding = new System.Text.UTF8Encoding(false) });
+        await w.WriteStartDocumentAsync().ConfigureAwait(false);
+        w.WriteStartElement("Error");
+        w.El("Code", e.Code.ToString());
+        w.El("Message", e.Message);
+        if (req?.BucketName is { } bn) w.El("BucketName", bn);
+        if (req?.Key is { } k2) w.El("Key", k2);
+        w.El("Resource", resource);
+        w.El("RequestId", requestId);
+        w.WriteEndElement();
+        await w.WriteEndDocumentAsync().ConfigureAwait(false);
+        await w.FlushAsync().ConfigureAwait(false);
+    }
+}

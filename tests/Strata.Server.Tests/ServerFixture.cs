@@ -1,0 +1,36 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Strata.Server;
+
+namespace Strata.Server.Tests;
+
+/// <summary>A real Strata (Kestrel on 127.0.0.1, embedded storage in a temp dir) shared by a test class.</summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    public StrataServer Server { get; private set; } = null!;
+    public string DataDir { get; } = Directory.CreateTempSubdirectory("strata-e2e-").FullName;
+    public string Endpoint => Server.Endpoint;
+
+    public async Task InitializeAsync()
+    {
+        Server = StrataServer.Create(new ServerOptions { DataDir = DataDir, Address = "127.0.0.1", Port = 0, Quiet = true });
+        await Server.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>AWSSDK.S3 with its default checksum behaviour (aws-chunked bodies with CRC32 trailers).</summary>
+    public AmazonS3Client Client() => new(new BasicAWSCredentials("strata", "strata"), new AmazonS3Config
+    {
+        ServiceURL = Endpoint,
+        ForcePathStyle = true,
+        AuthenticationRegion = "us-east-1",
+        MaxErrorRetry = 0,
+    });
+
+    public static string NewBucket(string branch = "master") => $"{branch}.r{Guid.NewGuid():N}"[..Math.Min(60, branch.Length + 34)];
+}
