@@ -86,12 +86,16 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
 
     public TreeCursor Cursor(CommitInfo? commit) => new(Nodes, commit?.Root);
 
+    /// <summary>Makes one commit whose changes do not depend on the current tree.</summary>
+    public Task<CommitInfo?> CommitAsync(BucketRef bucket, Func<string, long, IEnumerable<Mutation>> changes, string message, CancellationToken ct) =>
+        CommitAsync(bucket, c => Task.FromResult(changes(c.Id, c.TimeUnixMs)), message, ct);
+
     /// <summary>
-    /// Makes one commit on the branch head. <paramref name="changes"/> receives the new commit's
-    /// id and time (for the entries' last-modified) and may be called again if another writer
-    /// moved the head first. Returns null when the changes leave the tree as it was.
+    /// Makes one commit on the branch head. <paramref name="changes"/> sees the head it builds on
+    /// (to check preconditions atomically) and the new commit's id and time; it is called again
+    /// if another writer moved the head first. Returns null when the tree is left as it was.
     /// </summary>
-    public async Task<CommitInfo?> CommitAsync(BucketRef bucket, Func<string, long, IEnumerable<Mutation>> changes, string message, CancellationToken ct)
+    public async Task<CommitInfo?> CommitAsync(BucketRef bucket, Func<CommitContext, Task<IEnumerable<Mutation>>> changes, string message, CancellationToken ct)
     {
         if (bucket.Snapshot is not null)
             throw new StrataException(StoreError.ReadOnlySnapshot, $"{bucket} is a read-only snapshot of commit {bucket.Snapshot}");
@@ -103,13 +107,13 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             {
                 var br = await GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false);
                 var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
-                var id = CommitId.New();
                 var now = _clock.GetUtcNow();
+                var context = new CommitContext(this, CommitId.New(), now.ToUnixTimeMilliseconds(), head, ct);
                 var writer = new TreeWriter(Nodes);
-                var root = await writer.ApplyAsync(head?.Root, changes(id, now.ToUnixTimeMilliseconds()), ct).ConfigureAwait(false);
+                var root = await writer.ApplyAsync(head?.Root, await changes(context).ConfigureAwait(false), ct).ConfigureAwait(false);
                 if (root == head?.Root && (head is not null || root is null)) return null;
                 var skip = await Commits.SkipForChildAsync(head, ct).ConfigureAwait(false);
-                var commit = new CommitInfo(id, bucket.Repo, head?.Id, root, (head?.Height ?? 0) + 1, skip, now, message);
+                var commit = new CommitInfo(context.Id, bucket.Repo, head?.Id, root, (head?.Height ?? 0) + 1, skip, now, message);
                 if (await meta.TryCommitAsync(bucket.Branch, br.Head, commit, writer.NewNodes, ct).ConfigureAwait(false))
                     return commit;
                 await Task.Delay(Random.Shared.Next(1, 10 + attempt * 5), ct).ConfigureAwait(false);
@@ -127,4 +131,13 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         if (!Names.IsValidName(repo) || !Names.IsValidName(branch))
             throw new StrataException(StoreError.InvalidName, "repo and branch names are 1-63 characters of [A-Za-z0-9_-]");
     }
+}
+
+/// <summary>What a commit's change function sees: the new commit's id and time, and the head it builds on.</summary>
+public sealed class CommitContext(VersionedStore store, string id, long timeUnixMs, CommitInfo? head, CancellationToken ct)
+{
+    public string Id => id;
+    public long TimeUnixMs => timeUnixMs;
+    public CommitInfo? Head => head;
+    public Task<FileEntry?> GetAsync(string key) => store.GetFileAsync(head, key, ct);
 }

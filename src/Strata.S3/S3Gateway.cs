@@ -68,6 +68,7 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, ILogger<S
         S3Operation.PutBucketVersioning => BucketVersioning.PutBucketVersioningAsync(r),
         S3Operation.ListObjects => ListObjects.ListObjectsV1Async(r),
         S3Operation.ListObjectsV2 => ListObjects.ListObjectsV2Async(r),
+        S3Operation.ListObjectVersions => ListObjectVersions.ListObjectVersionsAsync(r),
         S3Operation.GetObject => GetObject.GetObjectAsync(r, head: false),
         S3Operation.HeadObject => GetObject.GetObjectAsync(r, head: true),
         S3Operation.PutObject => PutObject.PutObjectAsync(r),

@@ -39,6 +39,10 @@ public sealed class StrataServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = null;
             k.Limits.MinRequestBodyDataRate = null;
             k.AddServerHeader = false;
+            // Header bytes pass through unchanged (Latin-1 maps each byte to one char), so
+            // non-ASCII metadata round-trips exactly as the client sent it.
+            k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
+            k.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
         });
         builder.WebHost.UseUrls($"http://{o.Address}:{o.Port}");
         var meta = new SqliteMetadataStore(Path.Combine(dataDir, "metadata.db"));

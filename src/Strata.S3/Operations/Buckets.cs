@@ -9,11 +9,21 @@ public static class Buckets
 {
     public static async Task ListBucketsAsync(S3Request r)
     {
+        var prefix = r.Query("prefix") ?? "";
+        var after = r.Query("continuation-token") ?? "";
+        var max = 10_000;
+        if (r.Query("max-buckets") is { } mb && (!int.TryParse(mb, out max) || max < 1 || max > 10_000))
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "max-buckets must be 1 to 10000");
         var branches = await r.Store.ListBranchesAsync(r.Ct).ConfigureAwait(false);
-        var sorted = branches.Select(b => (Name: $"{b.Name}.{b.Repo}", b.Created)).OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
+        var all = branches.Select(b => (Name: $"{b.Name}.{b.Repo}", b.Created))
+            .Where(b => b.Name.StartsWith(prefix, StringComparison.Ordinal) && string.CompareOrdinal(b.Name, after) > 0)
+            .OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
+        var sorted = all.Take(max).ToList();
         await XmlOut.WriteAsync(r.Response, "ListAllMyBucketsResult", w =>
         {
             w.Owner(r.Options);
+            if (all.Count > max) w.El("ContinuationToken", sorted[^1].Name);
+            if (r.Has("prefix")) w.El("Prefix", prefix);
             w.WriteStartElement("Buckets");
             foreach (var (name, created) in sorted)
             {
@@ -31,6 +41,7 @@ public static class Buckets
         var b = r.Bucket;
         if (b.Snapshot is not null)
             throw new S3Exception(S3ErrorCode.InvalidBucketName, "a commit.branch.repo snapshot bucket cannot be created");
+        CannedAcl.Check(r);
         // The body is an optional CreateBucketConfiguration; read it so malformed XML is refused.
         var cfg = await XmlIn.ReadAsync(r.Http.Request.Body, 64 << 10, r.Ct).ConfigureAwait(false);
         if (cfg is not null && cfg.Name.LocalName != "CreateBucketConfiguration")

@@ -32,6 +32,28 @@ public static class Conditions
         else if (isRead && ifModified is { } m && modified <= m) throw NotModified(f);
     }
 
+    /// <summary>
+    /// Conditional PutObject (S3 conditional writes), checked against the head the commit builds
+    /// on: If-Match needs the key (NoSuchKey otherwise) with that ETag; If-None-Match fails when
+    /// the key exists and matches (* matches any).
+    /// </summary>
+    public static void CheckWrite(S3Request r, FileEntry? current)
+    {
+        if (r.Header("If-Match") is { } ifMatch)
+        {
+            if (current is null) throw new S3Exception(S3ErrorCode.NoSuchKey);
+            if (!EtagMatches(ifMatch, current.ETag)) throw Failed(current);
+        }
+        if (r.Header("If-None-Match") is { } ifNoneMatch && current is not null && EtagMatches(ifNoneMatch, current.ETag))
+            throw Failed(current);
+    }
+
+    /// <summary>Conditional delete: ETag, last-modified time and size must all match an existing key.</summary>
+    public static bool DeleteAllowed(FileEntry current, string? ifMatch, DateTimeOffset? lastModified, long? size) =>
+        (ifMatch is null || EtagMatches(ifMatch, current.ETag))
+        && (lastModified is null || lastModified.Value.ToUnixTimeSeconds() == current.Modified.ToUnixTimeSeconds())
+        && (size is null || size == current.Size);
+
     private static bool EtagMatches(string header, string etag)
     {
         foreach (var part in header.Split(','))
@@ -44,7 +66,7 @@ public static class Conditions
         return false;
     }
 
-    private static DateTimeOffset? Date(string? s) =>
+    public static DateTimeOffset? Date(string? s) =>
         s is not null && HeaderUtilities.TryParseDate(s, out var d) ? d : null;
 
     private static S3Exception Failed(FileEntry f) => new(S3ErrorCode.PreconditionFailed);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Strata.Core.Tree;
 using Strata.S3.Errors;
 using Strata.S3.Xml;
@@ -9,25 +10,37 @@ public static class DeleteObject
 {
     public const int MaxKeys = 1000;
 
+    private static string VersionRefused(string v) =>
+        $"Strata history is immutable: version {v} cannot be deleted; delete the key without versionId to remove it from the branch";
+
     public static async Task DeleteObjectAsync(S3Request r)
     {
         var key = r.RequiredKey;
         var bucket = r.WritableBucket;
-        if (r.Query("versionId") is { } v)
-            throw new S3Exception(S3ErrorCode.NotImplemented,
-                $"Strata history is immutable: version {v} cannot be deleted; delete the key without versionId to remove it from the branch");
-        var snap = await r.OpenAsync().ConfigureAwait(false);
-        if (await r.Store.GetFileAsync(snap.Commit, key, r.Ct).ConfigureAwait(false) is not null)
+        await r.OpenAsync().ConfigureAwait(false);
+        if (r.Query("versionId") is { } v) throw new S3Exception(S3ErrorCode.NotImplemented, VersionRefused(v));
+        var ifMatch = r.Header("If-Match");
+        var ifTime = Conditions.Date(r.Header("x-amz-if-match-last-modified-time"));
+        long? ifSize = long.TryParse(r.Header("x-amz-if-match-size"), NumberStyles.None, CultureInfo.InvariantCulture, out var sz) ? sz : null;
+        var commit = await r.Store.CommitAsync(r.WritableBucket, async ctx =>
         {
-            var commit = await r.Store.CommitAsync(bucket, (_, _) => [new Mutation(key, null)], $"delete {key}", r.Ct).ConfigureAwait(false);
-            if (commit is not null)
-            {
-                r.Response.Headers["x-amz-version-id"] = commit.Id;
-                r.Response.Headers["x-amz-delete-marker"] = "true";
-            }
+            var current = await ctx.GetAsync(key).ConfigureAwait(false);
+            // Deleting a missing key succeeds, whatever the conditions (as S3).
+            if (current is null) return [];
+            if (!Conditions.DeleteAllowed(current, ifMatch, ifTime, ifSize)) throw new S3Exception(S3ErrorCode.PreconditionFailed);
+            return [new Mutation(key, null)];
+        }, $"delete {key}", r.Ct).ConfigureAwait(false);
+        if (commit is not null)
+        {
+            r.Response.Headers["x-amz-version-id"] = commit.Id;
+            r.Response.Headers["x-amz-delete-marker"] = "true";
         }
         r.Response.StatusCode = 204;
     }
+
+    private sealed record Item(string Key, string? VersionId, string? ETag, DateTimeOffset? LastModified, long? Size);
+
+    private static S3Exception Malformed(string element) => new(S3ErrorCode.MalformedXML, $"{element} is not valid");
 
     public static async Task DeleteObjectsAsync(S3Request r)
     {
@@ -36,20 +49,40 @@ public static class DeleteObject
         var doc = await XmlIn.ReadAsync(r.Http.Request.Body, 2 << 20, r.Ct).ConfigureAwait(false);
         if (doc is null || doc.Name.LocalName != "Delete") throw new S3Exception(S3ErrorCode.MalformedXML);
         var quiet = doc.Kid("Quiet")?.Value.Trim().Equals("true", StringComparison.OrdinalIgnoreCase) == true;
-        var objects = doc.Kids("Object").ToList();
-        if (objects.Count == 0 || objects.Count > MaxKeys)
+        var items = doc.Kids("Object").Select(o => new Item(
+            o.Kid("Key")?.Value ?? throw new S3Exception(S3ErrorCode.MalformedXML, "Object without Key"),
+            o.Kid("VersionId")?.Value is { Length: > 0 } v ? v : null,
+            o.Kid("ETag")?.Value,
+            o.Kid("LastModifiedTime")?.Value is { } t ? (DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, out var d) ? d : throw Malformed("LastModifiedTime")) : null,
+            o.Kid("Size")?.Value is { } s ? (long.TryParse(s, CultureInfo.InvariantCulture, out var n) ? n : throw Malformed("Size")) : null)).ToList();
+        if (items.Count == 0 || items.Count > MaxKeys)
             throw new S3Exception(S3ErrorCode.MalformedXML, $"a Delete request names 1 to {MaxKeys} objects");
+
         var deleted = new List<string>();
         var errors = new List<(string Key, S3ErrorCode Code, string Message)>();
-        foreach (var o in objects)
+        var commit = await r.Store.CommitAsync(bucket, async ctx =>
         {
-            var key = o.Kid("Key")?.Value ?? throw new S3Exception(S3ErrorCode.MalformedXML, "Object without Key");
-            if (o.Kid("VersionId")?.Value is { Length: > 0 } v)
-                errors.Add((key, S3ErrorCode.NotImplemented, $"Strata history is immutable: version {v} cannot be deleted"));
-            else deleted.Add(key);
-        }
-        var commit = deleted.Count == 0 ? null : await r.Store.CommitAsync(bucket,
-            (_, _) => deleted.Select(k => new Mutation(k, null)).ToList(), $"delete {deleted.Count} objects", r.Ct).ConfigureAwait(false);
+            deleted.Clear();
+            errors.Clear();
+            var muts = new List<Mutation>();
+            foreach (var it in items)
+            {
+                if (it.VersionId is not null)
+                {
+                    errors.Add((it.Key, S3ErrorCode.NotImplemented, VersionRefused(it.VersionId)));
+                    continue;
+                }
+                var current = await ctx.GetAsync(it.Key).ConfigureAwait(false);
+                if (current is not null && !Conditions.DeleteAllowed(current, it.ETag, it.LastModified, it.Size))
+                {
+                    errors.Add((it.Key, S3ErrorCode.PreconditionFailed, "At least one of the preconditions you specified did not hold."));
+                    continue;
+                }
+                deleted.Add(it.Key);
+                if (current is not null) muts.Add(new Mutation(it.Key, null));
+            }
+            return muts;
+        }, $"delete {items.Count} objects", r.Ct).ConfigureAwait(false);
         await XmlOut.WriteAsync(r.Response, "DeleteResult", w =>
         {
             if (!quiet)

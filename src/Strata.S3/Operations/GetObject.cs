@@ -21,7 +21,7 @@ public static class GetObject
         if (r.Query("partNumber") is { } pn)
         {
             // A non-multipart object has exactly one part: the whole object.
-            if (pn != "1") throw new S3Exception(S3ErrorCode.InvalidRange, "the object has 1 part");
+            if (pn != "1") throw new S3Exception(S3ErrorCode.InvalidPart, "the object was not uploaded in parts: its only part is 1");
         }
         ObjectHeaders.Write(r, f, ranged: range is not null);
         var (start, length) = range ?? (0, f.Size);

@@ -61,7 +61,8 @@ public static class ListObjects
         await XmlOut.WriteAsync(r.Response, "ListBucketResult", w =>
         {
             w.El("Name", r.BucketName);
-            w.El("Prefix", E(prefix));
+            // botocore decodes Marker but not Prefix in v1 answers, and S3 leaves Prefix as given there.
+            w.El("Prefix", prefix);
             w.El("Marker", E(marker));
             w.El("MaxKeys", maxKeys);
             if (delimiter.Length > 0) w.El("Delimiter", E(delimiter));

@@ -29,7 +29,7 @@ public static class ObjectHeaders
             if (n == "content-encoding")
             {
                 // aws-chunked describes the transfer, not the object: S3 strips it.
-                v = string.Join(",", v.Split(',').Select(s => s.Trim()).Where(s => s.Length > 0 && s != "aws-chunked"));
+                v = string.Join(", ", v.Split(',').Select(s => s.Trim()).Where(s => s.Length > 0 && s != "aws-chunked"));
                 if (v.Length == 0) continue;
             }
             if (Stored.Contains(n) || n.StartsWith("x-amz-meta-", StringComparison.Ordinal))

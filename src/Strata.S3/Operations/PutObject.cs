@@ -15,24 +15,36 @@ public static class PutObject
         if (Encoding.UTF8.GetByteCount(key) > MaxKeyBytes) throw new S3Exception(S3ErrorCode.KeyTooLongError);
     }
 
+    /// <summary>S3 needs a length (Content-Length, or x-amz-decoded-content-length with aws-chunked) to accept a body.</summary>
+    public static void RequireLength(S3Request r)
+    {
+        var h = r.Http.Request.Headers;
+        if (!h.ContentLength.HasValue && !h.ContainsKey("x-amz-decoded-content-length") && !h.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase))
+            throw new S3Exception(S3ErrorCode.MissingContentLength);
+    }
+
     public static async Task PutObjectAsync(S3Request r)
     {
         var key = r.RequiredKey;
         ValidateKey(key);
         var bucket = r.WritableBucket;
         await r.OpenAsync().ConfigureAwait(false); // NoSuchBucket before reading a large body
+        RequireLength(r);
+        CannedAcl.Check(r);
         var headers = ObjectHeaders.FromRequest(r.Http.Request);
         var body = await RequestBody.ReceiveAsync(r).ConfigureAwait(false);
         var c = body.Content;
         var etag = "\"" + Convert.ToHexStringLower(c.Md5) + "\"";
-        var commit = await r.Store.CommitAsync(bucket, (id, ms) =>
-        [
-            new Mutation(key, new FileEntry
+        var conditional = r.Header("If-Match") is not null || r.Header("If-None-Match") is not null;
+        var commit = await r.Store.CommitAsync(bucket, async ctx =>
+        {
+            if (conditional) Conditions.CheckWrite(r, await ctx.GetAsync(key).ConfigureAwait(false));
+            return [new Mutation(key, new FileEntry
             {
-                Size = c.Size, ETag = etag, ContentHash = c.ContentHash, CommitId = id, ModifiedUnixMs = ms,
+                Size = c.Size, ETag = etag, ContentHash = c.ContentHash, CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs,
                 Chunks = c.Chunks, Headers = headers, Checksums = body.Checksums,
-            }),
-        ], $"put {key}", r.Ct).ConfigureAwait(false);
+            })];
+        }, $"put {key}", r.Ct).ConfigureAwait(false);
         r.Response.Headers.ETag = etag;
         if (commit is not null) r.Response.Headers["x-amz-version-id"] = commit.Id;
         foreach (var (alg, v) in body.Checksums) r.Response.Headers["x-amz-checksum-" + alg.ToLowerInvariant()] = v;

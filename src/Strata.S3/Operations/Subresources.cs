@@ -36,6 +36,7 @@ public static class Subresources
     public static async Task PutAclAsync(S3Request r)
     {
         await EnsureTargetAsync(r).ConfigureAwait(false);
+        CannedAcl.Check(r);
         var canned = r.Header("x-amz-acl");
         var hasGrants = r.Http.Request.Headers.Keys.Any(h => h.StartsWith("x-amz-grant-", StringComparison.OrdinalIgnoreCase));
         var body = await XmlIn.ReadAsync(r.Http.Request.Body, 64 << 10, r.Ct).ConfigureAwait(false);
