@@ -1,5 +1,8 @@
 namespace Strata.Core;
 
+/// <summary>A part of a multipart object: its size and its checksum (in the upload's algorithm), if any.</summary>
+public readonly record struct PartRef(long Size, string? Checksum);
+
 /// <summary>One stored chunk of a file's content.</summary>
 public readonly record struct ChunkRef(Hash Id, int Length);
 
@@ -18,6 +21,8 @@ public sealed record FileEntry
     public required IReadOnlyList<ChunkRef> Chunks { get; init; }
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
     public IReadOnlyList<KeyValuePair<string, string>> Checksums { get; init; } = [];
+    /// <summary>The parts of a multipart upload, in order (empty for a single-part object); GET ?partNumber= uses them.</summary>
+    public IReadOnlyList<PartRef> Parts { get; init; } = [];
 
     public DateTimeOffset Modified => DateTimeOffset.FromUnixTimeMilliseconds(ModifiedUnixMs);
 

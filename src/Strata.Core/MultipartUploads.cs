@@ -27,11 +27,11 @@ public sealed class MultipartUploads(VersionedStore store, TimeProvider? clock =
         return u;
     }
 
-    /// <summary>The upload, if it exists and belongs to this bucket and key.</summary>
-    public async Task<UploadInfo> GetAsync(BucketRef bucket, string key, string uploadId, CancellationToken ct)
+    /// <summary>The upload, if it exists (and is not completed, unless allowed) and belongs to this bucket and key.</summary>
+    public async Task<UploadInfo> GetAsync(BucketRef bucket, string key, string uploadId, CancellationToken ct, bool allowCompleted = false)
     {
         var u = await Meta.GetUploadAsync(uploadId, ct).ConfigureAwait(false);
-        if (u is null || u.Repo != bucket.Repo || u.Branch != bucket.Branch || u.Key != key)
+        if (u is null || u.Repo != bucket.Repo || u.Branch != bucket.Branch || u.Key != key || (u.IsCompleted && !allowCompleted))
             throw new StrataException(StoreError.NoSuchUpload, $"upload {uploadId} does not exist for this key");
         return u;
     }
@@ -89,6 +89,9 @@ public sealed class MultipartUploads(VersionedStore store, TimeProvider? clock =
     }
 
     public Task<bool> AbortAsync(string uploadId, CancellationToken ct) => Meta.DeleteUploadAsync(uploadId, ct);
+
+    public Task MarkCompletedAsync(string uploadId, IReadOnlyList<KeyValuePair<string, string>> completion, CancellationToken ct) =>
+        Meta.MarkUploadCompletedAsync(uploadId, completion, ct);
 
     /// <summary>Aborts uploads older than maxAge; their chunks become garbage. Returns how many.</summary>
     public async Task<int> AbortStaleAsync(TimeSpan maxAge, CancellationToken ct)

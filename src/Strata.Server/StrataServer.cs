@@ -39,9 +39,9 @@ public sealed class StrataServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = null;
             k.Limits.MinRequestBodyDataRate = null;
             k.AddServerHeader = false;
-            // Header bytes pass through unchanged (Latin-1 maps each byte to one char), so
-            // non-ASCII metadata round-trips exactly as the client sent it.
-            k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
+            // Clients send non-ASCII metadata as UTF-8 and read answers as Latin-1 (Python's
+            // http.client); values beyond Latin-1 are answered RFC 2047-encoded, as S3 does.
+            k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
             k.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
         });
         builder.WebHost.UseUrls($"http://{o.Address}:{o.Port}");
@@ -50,6 +50,8 @@ public sealed class StrataServer : IAsyncDisposable
         builder.Services.AddSingleton(new VersionedStore(meta, chunks));
         builder.Services.AddSingleton(new S3Options { Region = o.Region });
         builder.Services.AddSingleton<S3Gateway>();
+        builder.Services.AddSingleton(o);
+        builder.Services.AddHostedService<UploadReaper>();
         var app = builder.Build();
         var gateway = app.Services.GetRequiredService<S3Gateway>();
         app.Run(gateway.HandleAsync);

@@ -26,7 +26,8 @@ public sealed class SqliteMetadataStore : IMetadataStore
                 root BLOB, height INTEGER NOT NULL, skip TEXT, time INTEGER NOT NULL, message TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS nodes(id BLOB PRIMARY KEY, data BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS uploads(id TEXT PRIMARY KEY, repo TEXT NOT NULL, branch TEXT NOT NULL,
-                key TEXT NOT NULL, created INTEGER NOT NULL, headers BLOB NOT NULL, checksum_algorithm TEXT, checksum_type TEXT);
+                key TEXT NOT NULL, created INTEGER NOT NULL, headers BLOB NOT NULL, checksum_algorithm TEXT, checksum_type TEXT,
+                completion BLOB);
             CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(repo, branch, key, id);
             CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL,
                 md5 BLOB NOT NULL, chunks BLOB NOT NULL, checksums BLOB NOT NULL, modified INTEGER NOT NULL,
@@ -183,11 +184,12 @@ public sealed class SqliteMetadataStore : IMetadataStore
         return Task.FromResult(cmd.ExecuteScalar() as byte[]);
     }
 
-    private const string UploadCols = "id, repo, branch, key, created, headers, checksum_algorithm, checksum_type";
+    private const string UploadCols = "id, repo, branch, key, created, headers, checksum_algorithm, checksum_type, completion";
 
     private static UploadInfo ReadUpload(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)),
-        BinaryCodec.Decode((byte[])r.GetValue(5), BinaryCodec.ReadPairs), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7));
+        BinaryCodec.Decode((byte[])r.GetValue(5), BinaryCodec.ReadPairs), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
+        r.IsDBNull(8) ? null : BinaryCodec.Decode((byte[])r.GetValue(8), BinaryCodec.ReadPairs));
 
     private static List<UploadInfo> ReadUploads(SqliteCommand cmd)
     {
@@ -200,7 +202,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
     public Task CreateUploadAsync(UploadInfo u, CancellationToken ct)
     {
         using var c = Open();
-        using var cmd = Cmd(c, $"INSERT INTO uploads({UploadCols}) VALUES($id,$r,$b,$k,$t,$h,$ca,$ct)",
+        using var cmd = Cmd(c, $"INSERT INTO uploads({UploadCols}) VALUES($id,$r,$b,$k,$t,$h,$ca,$ct,NULL)",
             ("$id", u.Id), ("$r", u.Repo), ("$b", u.Branch), ("$k", u.Key), ("$t", u.Created.ToUnixTimeMilliseconds()),
             ("$h", BinaryCodec.Encode(w => BinaryCodec.WritePairs(w, u.Headers))), ("$ca", u.ChecksumAlgorithm), ("$ct", u.ChecksumType));
         cmd.ExecuteNonQuery();
@@ -219,7 +221,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
         using var c = Open();
         // substr(key, 1, n) = prefix rather than LIKE, so that % and _ in keys are not wildcards.
         using var cmd = Cmd(c, $"""
-            SELECT {UploadCols} FROM uploads WHERE repo=$r AND branch=$b AND substr(key, 1, length($p)) = $p
+            SELECT {UploadCols} FROM uploads WHERE repo=$r AND branch=$b AND completion IS NULL AND substr(key, 1, length($p)) = $p
               AND (key > $km OR (key = $km AND id > $im)) ORDER BY key, id LIMIT $n
             """, ("$r", repo), ("$b", branch), ("$p", prefix), ("$km", keyMarker), ("$im", uploadIdMarker), ("$n", limit));
         return Task.FromResult<IReadOnlyList<UploadInfo>>(ReadUploads(cmd));
@@ -237,7 +239,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
-        using (var check = Cmd(c, "SELECT 1 FROM uploads WHERE id=$id", ("$id", p.UploadId)))
+        using (var check = Cmd(c, "SELECT 1 FROM uploads WHERE id=$id AND completion IS NULL", ("$id", p.UploadId)))
         {
             check.Transaction = tx;
             if (check.ExecuteScalar() is null) return Task.FromResult(false);
@@ -277,5 +279,20 @@ public sealed class SqliteMetadataStore : IMetadataStore
         using (var cmd = Cmd(c, "DELETE FROM uploads WHERE id=$u", ("$u", uploadId))) { cmd.Transaction = tx; n = cmd.ExecuteNonQuery(); }
         tx.Commit();
         return Task.FromResult(n > 0);
+    }
+
+    public Task MarkUploadCompletedAsync(string uploadId, IReadOnlyList<KeyValuePair<string, string>> completion, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        using (var cmd = Cmd(c, "DELETE FROM parts WHERE upload_id=$u", ("$u", uploadId))) { cmd.Transaction = tx; cmd.ExecuteNonQuery(); }
+        using (var cmd = Cmd(c, "UPDATE uploads SET completion=$c WHERE id=$u",
+                   ("$u", uploadId), ("$c", BinaryCodec.Encode(w => BinaryCodec.WritePairs(w, completion)))))
+        {
+            cmd.Transaction = tx;
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return Task.CompletedTask;
     }
 }

@@ -25,4 +25,5 @@ internal sealed class NodeDictionaryStore : IMetadataStore
     public Task<bool> PutPartAsync(PartInfo part, CancellationToken ct) => throw new NotSupportedException();
     public Task<IReadOnlyList<PartInfo>> ListPartsAsync(string uploadId, int afterNumber, int limit, CancellationToken ct) => throw new NotSupportedException();
     public Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct) => throw new NotSupportedException();
+    public Task MarkUploadCompletedAsync(string uploadId, IReadOnlyList<KeyValuePair<string, string>> completion, CancellationToken ct) => throw new NotSupportedException();
 }

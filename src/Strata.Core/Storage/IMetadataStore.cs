@@ -39,4 +39,6 @@ public interface IMetadataStore
     /// <summary>Parts in ascending number, after <paramref name="afterNumber"/>.</summary>
     Task<IReadOnlyList<PartInfo>> ListPartsAsync(string uploadId, int afterNumber, int limit, CancellationToken ct);
     Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct);
+    /// <summary>Marks an upload completed with its result and drops its part records (the commit now references their chunks).</summary>
+    Task MarkUploadCompletedAsync(string uploadId, IReadOnlyList<KeyValuePair<string, string>> completion, CancellationToken ct);
 }

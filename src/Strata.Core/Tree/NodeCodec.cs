@@ -70,6 +70,24 @@ public static class NodeCodec
         WriteChunks(w, e.Chunks);
         WritePairs(w, e.Headers);
         WritePairs(w, e.Checksums);
+        w.Write7BitEncodedInt(e.Parts.Count);
+        foreach (var p in e.Parts)
+        {
+            w.Write7BitEncodedInt64(p.Size);
+            w.Write(p.Checksum ?? "");
+        }
+    }
+
+    private static PartRef[] ReadParts(BinaryReader r)
+    {
+        var a = new PartRef[r.Read7BitEncodedInt()];
+        for (var i = 0; i < a.Length; i++)
+        {
+            var size = r.Read7BitEncodedInt64();
+            var sum = r.ReadString();
+            a[i] = new PartRef(size, sum.Length == 0 ? null : sum);
+        }
+        return a;
     }
 
     private static FileEntry ReadEntry(BinaryReader r)
@@ -83,7 +101,7 @@ public static class NodeCodec
         return new FileEntry
         {
             Size = size, ETag = etag, ContentHash = hash, CommitId = commit, ModifiedUnixMs = ms,
-            Chunks = chunks, Headers = ReadPairs(r), Checksums = ReadPairs(r),
+            Chunks = chunks, Headers = ReadPairs(r), Checksums = ReadPairs(r), Parts = ReadParts(r),
         };
     }
 }

@@ -17,13 +17,16 @@ public static class GetObject
                 $"key '{key}' does not exist at version {version}"));
         Conditions.Check(r, f, isRead: true);
 
-        var range = head && r.Header("Range") is null ? null : RangeHeader.Parse(r.Header("Range"), f.Size);
+        (long Start, long Length)? range;
+        int? partNumber = null;
         if (r.Query("partNumber") is { } pn)
         {
-            // A non-multipart object has exactly one part: the whole object.
-            if (pn != "1") throw new S3Exception(S3ErrorCode.InvalidPart, "the object was not uploaded in parts: its only part is 1");
+            range = PartRange(pn, f);
+            partNumber = int.Parse(pn, System.Globalization.CultureInfo.InvariantCulture);
+            r.Response.Headers["x-amz-mp-parts-count"] = Math.Max(1, f.Parts.Count).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        ObjectHeaders.Write(r, f, ranged: range is not null);
+        else range = head && r.Header("Range") is null ? null : RangeHeader.Parse(r.Header("Range"), f.Size);
+        ObjectHeaders.Write(r, f, ranged: range is not null, partNumber);
         var (start, length) = range ?? (0, f.Size);
         if (range is not null)
         {
@@ -34,5 +37,20 @@ public static class GetObject
         if (head) return;
         await r.Response.StartAsync(r.Ct).ConfigureAwait(false);
         await ContentReader.CopyToAsync(r.Store.Chunks, f, start, length, r.Response.Body, r.Ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The byte range of part N (GET/HEAD ?partNumber=): a multipart object's parts keep their
+    /// upload sizes; any other object has one part, the whole of it.
+    /// </summary>
+    private static (long, long)? PartRange(string text, FileEntry f)
+    {
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1)
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
+        if (f.Parts.Count == 0)
+            return n == 1 ? null : throw new S3Exception(S3ErrorCode.InvalidPart, "the object was not uploaded in parts: its only part is 1");
+        if (n > f.Parts.Count) throw new S3Exception(S3ErrorCode.InvalidPart, $"the object has {f.Parts.Count} parts");
+        var start = f.Parts.Take(n - 1).Sum(p => p.Size);
+        return (start, f.Parts[n - 1].Size);
     }
 }

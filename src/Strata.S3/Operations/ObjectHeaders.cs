@@ -41,7 +41,7 @@ public static class ObjectHeaders
     }
 
     /// <summary>Writes ETag, Last-Modified, version, stored headers and response-* overrides.</summary>
-    public static void Write(S3Request r, FileEntry f, bool ranged)
+    public static void Write(S3Request r, FileEntry f, bool ranged, int? partNumber = null)
     {
         var h = r.Response.Headers;
         h.ETag = f.ETag;
@@ -53,16 +53,22 @@ public static class ObjectHeaders
         foreach (var (k, v) in f.Headers)
         {
             if (k == "content-type") r.Response.ContentType = v;
-            else h[k] = v;
+            else h[k] = v.Any(c => c > '\u00FF') ? "=?UTF-8?B?" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(v)) + "?=" : v;
         }
         foreach (var (q, header) in Overrides)
             if (r.Query(q) is { } v) h[header] = v;
-        // Stored checksums cover the whole object, so a range gets none (as S3).
-        if (!ranged && string.Equals(r.Header("x-amz-checksum-mode"), "ENABLED", StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(r.Header("x-amz-checksum-mode"), "ENABLED", StringComparison.OrdinalIgnoreCase) || f.Checksums.Count == 0) return;
+        var (name, value) = f.Checksums[0];
+        // A composite (per-part) checksum carries its part count: "...-N".
+        var type = value.Contains('-') ? "COMPOSITE" : "FULL_OBJECT";
+        if (partNumber is { } n && f.Parts.Count >= n)
         {
-            foreach (var (alg, value) in f.Checksums)
-                h["x-amz-checksum-" + alg.ToLowerInvariant()] = value;
-            if (f.Checksums.Count > 0) h["x-amz-checksum-type"] = "FULL_OBJECT";
+            // One part of a multipart object: that part's own checksum.
+            if (f.Parts[n - 1].Checksum is not { } partSum) return;
+            value = partSum;
         }
+        else if (ranged) return; // stored checksums cover the whole object, so a range gets none (as S3)
+        h["x-amz-checksum-" + name.ToLowerInvariant()] = value;
+        h["x-amz-checksum-type"] = type;
     }
 }

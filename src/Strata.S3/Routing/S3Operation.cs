@@ -33,6 +33,7 @@ public enum S3Operation
     CopyObject,
     DeleteObject,
     GetObjectAcl,
+    GetObjectAttributes,
     PutObjectAcl,
     GetObjectTagging,
     DeleteObjectTagging,

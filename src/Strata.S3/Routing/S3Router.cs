@@ -60,6 +60,7 @@ public static class S3Router
         "HEAD" => S3Operation.HeadObject,
         "GET" => has("acl") ? S3Operation.GetObjectAcl
             : has("tagging") ? S3Operation.GetObjectTagging
+            : has("attributes") ? S3Operation.GetObjectAttributes
             : has("uploadId") ? S3Operation.ListParts
             : AnyUnsupported(has) ? S3Operation.NotImplemented
             : S3Operation.GetObject,

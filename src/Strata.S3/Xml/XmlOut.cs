@@ -12,21 +12,26 @@ public static class XmlOut
 
     private static readonly XmlWriterSettings Settings = new()
     {
-        Async = true, Encoding = new UTF8Encoding(false), Indent = false, CheckCharacters = false,
+        Encoding = new UTF8Encoding(false), Indent = false, CheckCharacters = false,
     };
 
     public static async Task WriteAsync(HttpResponse response, string root, Action<XmlWriter> body, CancellationToken ct, int status = 200)
     {
         response.StatusCode = status;
         response.ContentType = "application/xml";
-        await using var w = XmlWriter.Create(response.Body, Settings);
-        await w.WriteStartDocumentAsync().ConfigureAwait(false);
-        w.WriteStartElement(root, Ns);
-        body(w);
-        w.WriteEndElement();
-        await w.WriteEndDocumentAsync().ConfigureAwait(false);
-        await w.FlushAsync().ConfigureAwait(false);
-        ct.ThrowIfCancellationRequested();
+        // Documents are bounded (a listing page is at most 1000 entries), so they are built in
+        // memory and sent with one async write: Kestrel forbids the synchronous writes XmlWriter makes.
+        using var buffer = new MemoryStream();
+        using (var w = XmlWriter.Create(buffer, Settings))
+        {
+            w.WriteStartDocument();
+            w.WriteStartElement(root, Ns);
+            body(w);
+            w.WriteEndElement();
+            w.WriteEndDocument();
+        }
+        response.ContentLength = buffer.Length;
+        await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct).ConfigureAwait(false);
     }
 
     public static void El(this XmlWriter w, string name, string? value)
