@@ -31,7 +31,7 @@ public static class RangeHeader
         }
         if (!long.TryParse(a, N, CultureInfo.InvariantCulture, out var start)) return null;
         long end;
-        if (b.Length == 0) end = size - 1;
+        if (b.Length == 0) end = long.MaxValue;
         else if (!long.TryParse(b, N, CultureInfo.InvariantCulture, out end)) return null;
         if (end < start) return null;
         if (start >= size) throw Unsatisfiable(size);
