@@ -3,6 +3,8 @@ using System.Xml;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Strata.Core;
+using Strata.Core.Auth;
+using Strata.S3.Auth;
 using Strata.S3.Errors;
 using Strata.S3.Operations;
 using Strata.S3.Routing;
@@ -14,8 +16,10 @@ namespace Strata.S3;
 /// The S3 endpoint: gives every request an id, routes it to its operation, and turns every
 /// failure into an S3 XML error (never a stack trace).
 /// </summary>
-public sealed class S3Gateway(VersionedStore store, S3Options options, ILogger<S3Gateway> log)
+public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessStore access, ILogger<S3Gateway> log)
 {
+    private readonly Authenticator _authenticator = new(access, TimeProvider.System);
+
     public async Task HandleAsync(HttpContext ctx)
     {
         var requestId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
@@ -28,9 +32,16 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, ILogger<S
             var (bucket, key) = S3Request.ParsePath(ctx);
             req = new S3Request
             {
-                Http = ctx, Store = store, Options = options, RequestId = requestId, BucketName = bucket, Key = key,
+                Http = ctx, Store = store, Options = options, RequestId = requestId, BucketName = bucket, Key = key, Access = access,
             };
             req.Operation = S3Router.Route(ctx.Request.Method, bucket, key, req.Has, ctx.Request.Headers.ContainsKey("x-amz-copy-source"));
+            Authenticator.VerifyPayloadHash(ctx);
+            if (options.AuthEnabled)
+            {
+                req.Principal = await _authenticator.AuthenticateAsync(ctx, ctx.RequestAborted).ConfigureAwait(false);
+                if (Authorizer.Required(req.Operation) is { } role && Names.ParseBucket(bucket ?? "") is { } b)
+                    await Authorizer.RequireAsync(req, b.Repo, role).ConfigureAwait(false);
+            }
             await DispatchAsync(req).ConfigureAwait(false);
         }
         catch (S3Exception e)
@@ -106,7 +117,9 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, ILogger<S
             ctx.Abort();
             return;
         }
+        var close = !await DiscardBodyAsync(ctx).ConfigureAwait(false);
         ctx.Response.Clear();
+        if (close) ctx.Response.Headers.Connection = "close";
         ctx.Response.Headers["x-amz-request-id"] = requestId;
         ctx.Response.Headers["x-amz-id-2"] = requestId;
         foreach (var (k, v) in e.Headers) ctx.Response.Headers[k] = v;
@@ -126,5 +139,31 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, ILogger<S
         w.WriteEndElement();
         await w.WriteEndDocumentAsync().ConfigureAwait(false);
         await w.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An early error leaves the request body unread. A client that sent it anyway (after
+    /// Expect: 100-continue timed out) would have it parsed as the next request on the
+    /// connection, so a small body is read and dropped; for a large one the connection is closed.
+    /// </summary>
+    /// <returns>false when the connection must be closed.</returns>
+    private static async Task<bool> DiscardBodyAsync(HttpContext ctx)
+    {
+        try
+        {
+            if (ctx.Request.ContentLength is > 0 and <= 1 << 20)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+                cts.CancelAfter(TimeSpan.FromSeconds(5));
+                var buf = new byte[16384];
+                while (await ctx.Request.Body.ReadAsync(buf, cts.Token).ConfigureAwait(false) > 0) { }
+                return true;
+            }
+            return !(ctx.Request.ContentLength > 0 || ctx.Request.Headers.TransferEncoding.Count > 0);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException or S3Exception or InvalidOperationException)
+        {
+            return false;
+        }
     }
 }

@@ -16,6 +16,9 @@ public sealed class S3Request
     public string? BucketName { get; init; }
     public string? Key { get; init; }
     public S3Operation Operation { get; set; }
+    /// <summary>The authenticated caller; null when auth is off.</summary>
+    public Strata.Core.Auth.Principal? Principal { get; set; }
+    public Strata.Core.Auth.IAccessStore? Access { get; init; }
 
     public CancellationToken Ct => Http.RequestAborted;
     public HttpResponse Response => Http.Response;

@@ -8,6 +8,8 @@ public sealed class ServerOptions
     public int Port { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("STRATA_PORT"), out var p) ? p : 30600;
     public string Region { get; set; } = Environment.GetEnvironmentVariable("STRATA_REGION") ?? "us-east-1";
     public bool Quiet { get; set; }
+    /// <summary>Serve unsigned requests (a local sandbox).</summary>
+    public bool NoAuth { get; set; } = Environment.GetEnvironmentVariable("STRATA_AUTH") is "off" or "false" or "0";
     /// <summary>Multipart uploads older than this are aborted.</summary>
     public TimeSpan UploadMaxAge { get; set; } = TimeSpan.FromHours(
         double.TryParse(Environment.GetEnvironmentVariable("STRATA_UPLOAD_MAX_AGE_HOURS"), System.Globalization.CultureInfo.InvariantCulture, out var h) ? h : 7 * 24);
@@ -26,10 +28,11 @@ public sealed class ServerOptions
                 case "--port": o.Port = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--region": o.Region = Next(); break;
                 case "--quiet": o.Quiet = true; break;
+                case "--no-auth": o.NoAuth = true; break;
                 case "--upload-max-age-hours": o.UploadMaxAge = TimeSpan.FromHours(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)); break;
                 case "-h" or "--help":
-                    throw new ArgumentException("usage: strata [serve] [--data-dir DIR] [--address ADDR] [--port N] [--region R] [--upload-max-age-hours H] [--quiet]\n" +
-                        "environment: STRATA_DATA_DIR, STRATA_ADDRESS, STRATA_PORT, STRATA_REGION, STRATA_UPLOAD_MAX_AGE_HOURS");
+                    throw new ArgumentException("usage: strata [serve] [--data-dir DIR] [--address ADDR] [--port N] [--region R] [--upload-max-age-hours H] [--no-auth] [--quiet]\n" +
+                        "environment: STRATA_DATA_DIR, STRATA_ADDRESS, STRATA_PORT, STRATA_REGION, STRATA_UPLOAD_MAX_AGE_HOURS, STRATA_AUTH=off");
                 default: throw new ArgumentException($"unknown argument {args[i]} (try --help)");
             }
         }

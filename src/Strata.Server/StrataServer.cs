@@ -19,11 +19,16 @@ public sealed class StrataServer : IAsyncDisposable
     public string DataDir { get; }
     public string Endpoint { get; private set; } = "";
 
-    private StrataServer(WebApplication app, string dataDir)
+    private StrataServer(WebApplication app, string dataDir, bool authEnabled)
     {
         _app = app;
         DataDir = dataDir;
+        AuthEnabled = authEnabled;
     }
+
+    public bool AuthEnabled { get; }
+    /// <summary>The root token (access key and secret of the admin user), kept in the data directory.</summary>
+    public string RootToken { get; private set; } = "";
 
     public static StrataServer Create(ServerOptions o)
     {
@@ -48,18 +53,20 @@ public sealed class StrataServer : IAsyncDisposable
         var meta = new SqliteMetadataStore(Path.Combine(dataDir, "metadata.db"));
         var chunks = new FileChunkStore(Path.Combine(dataDir, "chunks"));
         builder.Services.AddSingleton(new VersionedStore(meta, chunks));
-        builder.Services.AddSingleton(new S3Options { Region = o.Region });
+        builder.Services.AddSingleton<Strata.Core.Auth.IAccessStore>(meta);
+        builder.Services.AddSingleton(new S3Options { Region = o.Region, AuthEnabled = !o.NoAuth });
         builder.Services.AddSingleton<S3Gateway>();
         builder.Services.AddSingleton(o);
         builder.Services.AddHostedService<UploadReaper>();
         var app = builder.Build();
         var gateway = app.Services.GetRequiredService<S3Gateway>();
         app.Run(gateway.HandleAsync);
-        return new StrataServer(app, dataDir);
+        return new StrataServer(app, dataDir, !o.NoAuth);
     }
 
     public async Task StartAsync(CancellationToken ct = default)
     {
+        RootToken = await Strata.Core.Auth.Tokens.EnsureRootAsync(_app.Services.GetRequiredService<Strata.Core.Auth.IAccessStore>(), DataDir, ct).ConfigureAwait(false);
         await _app.StartAsync(ct).ConfigureAwait(false);
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         Endpoint = addresses.First();

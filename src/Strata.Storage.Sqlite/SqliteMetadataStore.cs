@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Strata.Core;
+using Strata.Core.Auth;
 using Strata.Core.Storage;
 
 namespace Strata.Storage.Sqlite;
@@ -9,7 +10,7 @@ namespace Strata.Storage.Sqlite;
 /// crash). Tree nodes live here too. The head CAS is a conditional UPDATE, the same statement
 /// a PostgreSQL store uses.
 /// </summary>
-public sealed class SqliteMetadataStore : IMetadataStore
+public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
 {
     private readonly string _cs;
 
@@ -32,6 +33,9 @@ public sealed class SqliteMetadataStore : IMetadataStore
             CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL,
                 md5 BLOB NOT NULL, chunks BLOB NOT NULL, checksums BLOB NOT NULL, modified INTEGER NOT NULL,
                 PRIMARY KEY(upload_id, number));
+            CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, admin INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS tokens(token TEXT PRIMARY KEY, user TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS roles(user TEXT NOT NULL, repo TEXT NOT NULL, role INTEGER NOT NULL, PRIMARY KEY(user, repo));
             """);
     }
 
@@ -293,6 +297,47 @@ public sealed class SqliteMetadataStore : IMetadataStore
             cmd.ExecuteNonQuery();
         }
         tx.Commit();
+        return Task.CompletedTask;
+    }
+
+    public Task<Principal?> FindTokenAsync(string token, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "SELECT u.name, u.admin FROM tokens t JOIN users u ON u.name = t.user WHERE t.token=$t", ("$t", token));
+        using var r = cmd.ExecuteReader();
+        return Task.FromResult(r.Read() ? new Principal(r.GetString(0), r.GetInt64(1) != 0, token) : null);
+    }
+
+    public Task CreateUserAsync(string user, bool admin, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "INSERT INTO users(name, admin) VALUES($u, $a) ON CONFLICT(name) DO UPDATE SET admin=$a", ("$u", user), ("$a", admin ? 1 : 0));
+        cmd.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task AddTokenAsync(string user, string token, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "INSERT OR REPLACE INTO tokens(token, user) VALUES($t, $u)", ("$t", token), ("$u", user));
+        cmd.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task<RepoRole?> GetRoleAsync(string user, string repo, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "SELECT role FROM roles WHERE user=$u AND repo=$r", ("$u", user), ("$r", repo));
+        return Task.FromResult(cmd.ExecuteScalar() is long v ? (RepoRole?)(RepoRole)v : null);
+    }
+
+    public Task SetRoleAsync(string user, string repo, RepoRole? role, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = role is { } r
+            ? Cmd(c, "INSERT OR REPLACE INTO roles(user, repo, role) VALUES($u, $r, $v)", ("$u", user), ("$r", repo), ("$v", (int)r))
+            : Cmd(c, "DELETE FROM roles WHERE user=$u AND repo=$r", ("$u", user), ("$r", repo));
+        cmd.ExecuteNonQuery();
         return Task.CompletedTask;
     }
 }

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Strata.Server.Tests;
 
 /// <summary>Runs the Debian AWS CLI (/usr/bin/aws) against a test server.</summary>
-public sealed class AwsCli(string endpoint, string home)
+public sealed class AwsCli(string endpoint, string home, string token)
 {
     public const string Path = "/usr/bin/aws";
 
@@ -13,8 +13,8 @@ public sealed class AwsCli(string endpoint, string home)
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add("--endpoint-url");
         psi.ArgumentList.Add(endpoint);
-        psi.Environment["AWS_ACCESS_KEY_ID"] = "strata";
-        psi.Environment["AWS_SECRET_ACCESS_KEY"] = "strata";
+        psi.Environment["AWS_ACCESS_KEY_ID"] = token;
+        psi.Environment["AWS_SECRET_ACCESS_KEY"] = token;
         psi.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
         psi.Environment["AWS_PAGER"] = "";
         psi.Environment["AWS_EC2_METADATA_DISABLED"] = "true";

@@ -10,7 +10,7 @@ public sealed class AwsCliTests(ServerFixture fx) : IClassFixture<ServerFixture>
 
     public void Dispose() => Directory.Delete(_tmp, recursive: true);
 
-    private AwsCli Cli() => new(fx.Endpoint, _tmp);
+    private AwsCli Cli() => new(fx.Endpoint, _tmp, fx.Token);
 
     private string WriteFile(string name, int size, int seed)
     {

@@ -24,7 +24,11 @@ public sealed class ServerFixture : IAsyncLifetime
     }
 
     /// <summary>AWSSDK.S3 with its default checksum behaviour (aws-chunked bodies with CRC32 trailers).</summary>
-    public AmazonS3Client Client() => new(new BasicAWSCredentials("strata", "strata"), new AmazonS3Config
+    public string Token => Server.RootToken;
+
+    public AmazonS3Client Client() => Client(Token, Token);
+
+    public AmazonS3Client Client(string accessKey, string secret) => new(new BasicAWSCredentials(accessKey, secret), new AmazonS3Config
     {
         ServiceURL = Endpoint,
         ForcePathStyle = true,

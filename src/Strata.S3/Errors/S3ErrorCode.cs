@@ -4,6 +4,8 @@ namespace Strata.S3.Errors;
 public enum S3ErrorCode
 {
     AccessDenied,
+    AuthorizationHeaderMalformed,
+    AuthorizationQueryParametersError,
     BadDigest,
     BucketAlreadyExists,
     BucketAlreadyOwnedByYou,
@@ -12,6 +14,7 @@ public enum S3ErrorCode
     EntityTooSmall,
     IncompleteBody,
     InternalError,
+    InvalidAccessKeyId,
     InvalidArgument,
     InvalidBucketName,
     InvalidDigest,
@@ -39,6 +42,7 @@ public enum S3ErrorCode
     OperationAborted,
     PreconditionFailed,
     RequestTimeout,
+    RequestTimeTooSkewed,
     ServerSideEncryptionConfigurationNotFoundError,
     ServiceUnavailable,
     SignatureDoesNotMatch,

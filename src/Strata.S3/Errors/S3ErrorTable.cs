@@ -6,6 +6,8 @@ public static class S3ErrorTable
     private static readonly Dictionary<S3ErrorCode, (int Status, string Message)> Table = new()
     {
         [S3ErrorCode.AccessDenied] = (403, "Access Denied"),
+        [S3ErrorCode.AuthorizationHeaderMalformed] = (400, "The authorization header is malformed."),
+        [S3ErrorCode.AuthorizationQueryParametersError] = (400, "Error parsing the X-Amz-Credential parameter."),
         [S3ErrorCode.BadDigest] = (400, "The Content-MD5 or checksum you specified did not match what we received."),
         [S3ErrorCode.BucketAlreadyExists] = (409, "The requested bucket name is not available."),
         [S3ErrorCode.BucketAlreadyOwnedByYou] = (409, "Your previous request to create the named bucket succeeded and you already own it."),
@@ -14,6 +16,7 @@ public static class S3ErrorTable
         [S3ErrorCode.EntityTooSmall] = (400, "Your proposed upload is smaller than the minimum allowed object size."),
         [S3ErrorCode.IncompleteBody] = (400, "You did not provide the number of bytes specified by the Content-Length HTTP header."),
         [S3ErrorCode.InternalError] = (500, "We encountered an internal error. Please try again."),
+        [S3ErrorCode.InvalidAccessKeyId] = (403, "The AWS Access Key Id you provided does not exist in our records."),
         [S3ErrorCode.InvalidArgument] = (400, "Invalid Argument"),
         [S3ErrorCode.InvalidBucketName] = (400, "The specified bucket is not valid."),
         [S3ErrorCode.InvalidDigest] = (400, "The Content-MD5 or checksum you specified is not valid."),
@@ -41,6 +44,7 @@ public static class S3ErrorTable
         [S3ErrorCode.OperationAborted] = (409, "A conflicting conditional operation is currently in progress against this resource. Please try again."),
         [S3ErrorCode.PreconditionFailed] = (412, "At least one of the preconditions you specified did not hold."),
         [S3ErrorCode.RequestTimeout] = (400, "Your socket connection to the server was not read from or written to within the timeout period."),
+        [S3ErrorCode.RequestTimeTooSkewed] = (403, "The difference between the request time and the current time is too large."),
         [S3ErrorCode.ServerSideEncryptionConfigurationNotFoundError] = (404, "The server side encryption configuration was not found"),
         [S3ErrorCode.ServiceUnavailable] = (503, "Please reduce your request rate."),
         [S3ErrorCode.SignatureDoesNotMatch] = (403, "The request signature we calculated does not match the signature you provided."),

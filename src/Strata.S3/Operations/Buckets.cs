@@ -15,7 +15,10 @@ public static class Buckets
         if (r.Query("max-buckets") is { } mb && (!int.TryParse(mb, out max) || max < 1 || max > 10_000))
             throw new S3Exception(S3ErrorCode.InvalidArgument, "max-buckets must be 1 to 10000");
         var branches = await r.Store.ListBranchesAsync(r.Ct).ConfigureAwait(false);
-        var all = branches.Select(b => (Name: $"{b.Name}.{b.Repo}", b.Created))
+        var readable = new HashSet<string>();
+        foreach (var repo in branches.Select(b => b.Repo).Distinct())
+            if (await Auth.Authorizer.CanReadAsync(r, repo).ConfigureAwait(false)) readable.Add(repo);
+        var all = branches.Where(b => readable.Contains(b.Repo)).Select(b => (Name: $"{b.Name}.{b.Repo}", b.Created))
             .Where(b => b.Name.StartsWith(prefix, StringComparison.Ordinal) && string.CompareOrdinal(b.Name, after) > 0)
             .OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
         var sorted = all.Take(max).ToList();
@@ -46,8 +49,12 @@ public static class Buckets
         var cfg = await XmlIn.ReadAsync(r.Http.Request.Body, 64 << 10, r.Ct).ConfigureAwait(false);
         if (cfg is not null && cfg.Name.LocalName != "CreateBucketConfiguration")
             throw new S3Exception(S3ErrorCode.MalformedXML);
+        var newRepo = !await r.Store.Meta.RepoExistsAsync(b.Repo, r.Ct).ConfigureAwait(false);
         if (!await r.Store.CreateBranchAsync(b.Repo, b.Branch, r.Ct).ConfigureAwait(false))
             throw new S3Exception(S3ErrorCode.BucketAlreadyOwnedByYou);
+        // Whoever creates a repo owns it.
+        if (newRepo && r.Principal is { IsAdmin: false } p)
+            await r.Access!.SetRoleAsync(p.User, b.Repo, Strata.Core.Auth.RepoRole.Owner, r.Ct).ConfigureAwait(false);
         r.Response.Headers.Location = "/" + r.BucketName;
     }
 

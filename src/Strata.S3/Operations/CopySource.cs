@@ -23,6 +23,7 @@ public sealed record CopySource(BucketRef Bucket, string Key, string? VersionId,
             throw new S3Exception(S3ErrorCode.InvalidArgument, "x-amz-copy-source must be bucket/key");
         var bucket = Names.ParseBucket(path[..slash]) ?? throw new S3Exception(S3ErrorCode.InvalidBucketName, $"'{path[..slash]}' is not a bucket");
         var key = path[(slash + 1)..];
+        await Auth.Authorizer.RequireAsync(r, bucket.Repo, Strata.Core.Auth.RepoRole.Reader).ConfigureAwait(false);
         var snap = await r.Store.OpenAsync(bucket, r.Ct).ConfigureAwait(false);
         var commit = version is null ? snap.Commit : await r.Store.ResolveVersionAsync(snap, version, r.Ct).ConfigureAwait(false);
         var entry = await r.Store.GetFileAsync(commit, key, r.Ct).ConfigureAwait(false)

@@ -46,9 +46,6 @@ public static class RequestBody
         if ((r.Header("x-amz-sdk-checksum-algorithm") ?? r.Header("x-amz-checksum-algorithm")) is { } requested)
             algorithms.Add(ChecksumAlgorithms.Parse(requested)
                 ?? throw new S3Exception(S3ErrorCode.InvalidRequest, $"unsupported checksum algorithm {requested}"));
-        var shaHex = sha is { Length: 64 } && sha.All(char.IsAsciiHexDigit) ? sha.ToLowerInvariant() : null;
-        var verifySha = shaHex is not null;
-        if (verifySha) algorithms.Add(ChecksumAlgorithm.SHA256);
 
         Stream body = r.Http.Request.Body;
         AwsChunkedStream? decoder = null;
@@ -61,7 +58,9 @@ public static class RequestBody
                     throw new S3Exception(S3ErrorCode.InvalidArgument, "x-amz-decoded-content-length is not a number");
                 decodedLength = n;
             }
-            body = decoder = new AwsChunkedStream(body, decodedLength, null);
+            // With auth on, the authenticator left the signer of a signed stream: every chunk is checked.
+            var signer = r.Http.Items.TryGetValue(Auth.Authenticator.ChunkSignerKey, out var s) ? s as IChunkSigner : null;
+            body = decoder = new AwsChunkedStream(body, decodedLength, signer);
         }
         var hashing = new ChecksumStream(body, algorithms);
         var content = await r.Store.Content.WriteAsync(hashing, r.Ct).ConfigureAwait(false);
@@ -80,10 +79,7 @@ public static class RequestBody
                 if (want != actual)
                     throw new S3Exception(S3ErrorCode.BadDigest, $"The {alg} you specified did not match the calculated checksum.");
             }
-            if (alg == ChecksumAlgorithm.SHA256 && verifySha && Convert.ToHexStringLower(Convert.FromBase64String(actual)) != shaHex)
-                throw new S3Exception(S3ErrorCode.XAmzContentSHA256Mismatch);
-            if (expected.ContainsKey(alg) || alg != ChecksumAlgorithm.SHA256 || !verifySha)
-                stored.Add(new(alg.ToString(), actual));
+            stored.Add(new(alg.ToString(), actual));
         }
         return new ReceivedBody(content, stored);
     }
