@@ -37,14 +37,22 @@ public static class ContentSlicer
                     list.Add(c);
                     continue;
                 }
-                // An edge piece is smaller than a chunk, so it fits in memory.
-                var piece = new byte[to - from];
-                await s.ReadExactlyAsync(piece, ct).ConfigureAwait(false);
-                md5.AppendData(piece);
-                var id = Hash.Of(piece);
-                if (!await chunks.ExistsAsync(id, ct).ConfigureAwait(false))
-                    await chunks.PutAsync(id, piece, ct).ConfigureAwait(false);
-                list.Add(new ChunkRef(id, piece.Length));
+                // An edge piece is smaller than a chunk (at most 4 MiB): it goes through a pooled buffer.
+                var piece = ArrayPool<byte>.Shared.Rent(to - from);
+                try
+                {
+                    var mem = piece.AsMemory(0, to - from);
+                    await s.ReadExactlyAsync(mem, ct).ConfigureAwait(false);
+                    md5.AppendData(mem.Span);
+                    var id = Hash.Of(mem.Span);
+                    if (!await chunks.ExistsAsync(id, ct).ConfigureAwait(false))
+                        await chunks.PutAsync(id, mem, ct).ConfigureAwait(false);
+                    list.Add(new ChunkRef(id, mem.Length));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(piece);
+                }
             }
         }
         finally

@@ -67,8 +67,9 @@ public sealed class Authenticator(IAccessStore access, TimeProvider clock)
             ?? throw new S3Exception(S3ErrorCode.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header");
         if ((clock.GetUtcNow() - date).Duration() > MaxSkew) throw new S3Exception(S3ErrorCode.RequestTimeTooSkewed);
         var principal = await FindAsync(cred[..colon], ct).ConfigureAwait(false);
-        var expected = SigV2.Signature(principal.Token, SigV2.StringToSign(req, amzDate is null ? req.Header("Date") ?? "" : ""));
-        if (!SameAscii(expected, cred[(colon + 1)..])) throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch);
+        var dateLine = amzDate is null ? req.Header("Date") ?? "" : "";
+        if (!SigV2Paths(req.RawPath).Any(p => SameAscii(SigV2.Signature(principal.Token, SigV2.StringToSign(req with { RawPath = p }, dateLine)), cred[(colon + 1)..])))
+            throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch);
         return principal;
     }
 
@@ -81,8 +82,8 @@ public sealed class Authenticator(IAccessStore access, TimeProvider clock)
             throw new S3Exception(S3ErrorCode.AccessDenied, "Expires is not a number");
         if (clock.GetUtcNow().ToUnixTimeSeconds() > expires) throw new S3Exception(S3ErrorCode.AccessDenied, "Request has expired");
         var principal = await FindAsync(keyId, ct).ConfigureAwait(false);
-        var expected = SigV2.Signature(principal.Token, SigV2.StringToSign(req, expiresText));
-        if (!SameAscii(expected, sig)) throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch);
+        if (!SigV2Paths(req.RawPath).Any(p => SameAscii(SigV2.Signature(principal.Token, SigV2.StringToSign(req with { RawPath = p }, expiresText)), sig)))
+            throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch);
         return principal;
     }
 
@@ -98,6 +99,14 @@ public sealed class Authenticator(IAccessStore access, TimeProvider clock)
         yield return normal;
         if (path != normal) yield return path;
         if (path.Contains('%')) yield return AwsUri.Encode(path, keepSlash: true);
+    }
+
+    /// <summary>SigV2 resources a client may have signed: the path as sent, and for a bare bucket also with a trailing '/' (botocore signs that).</summary>
+    private static IEnumerable<string> SigV2Paths(string raw)
+    {
+        var path = raw.Length == 0 ? "/" : raw;
+        yield return path;
+        if (path.Length > 1 && path.IndexOf('/', 1) < 0) yield return path + "/";
     }
 
     private async Task<Principal> FindAsync(string accessKey, CancellationToken ct) =>

@@ -42,6 +42,12 @@ public static class SigV2
     public static string Signature(string secret, string stringToSign) =>
         Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(stringToSign)));
 
-    public static DateTimeOffset? ParseDate(string? s) =>
-        s is not null && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+    /// <summary>An HTTP date; the weekday is ignored (a wrong one must not turn a stale date into a missing one).</summary>
+    public static DateTimeOffset? ParseDate(string? s)
+    {
+        if (s is null) return null;
+        var comma = s.IndexOf(',');
+        var rest = comma >= 0 ? s[(comma + 1)..].Trim() : s.Trim();
+        return DateTimeOffset.TryParse(rest, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+    }
 }
