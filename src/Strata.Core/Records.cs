@@ -13,6 +13,12 @@ public sealed record CommitInfo(
     public long TimeUnixMs => Time.ToUnixTimeMilliseconds();
 }
 
+/// <summary>
+/// One version of a key: a commit that wrote it (or removed it: a delete marker). Kept in an
+/// index maintained at commit time so that listing a key's versions never walks history.
+/// </summary>
+public sealed record VersionRow(string Key, string CommitId, long Height, bool IsDelete, long Size, string ETag, long ModifiedUnixMs);
+
 /// <summary>The state of a bucket a reader sees: a commit (null for a branch with no commits yet).</summary>
 public sealed record Snapshot(BucketRef Bucket, CommitInfo? Commit)
 {

@@ -110,11 +110,15 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
                 var now = _clock.GetUtcNow();
                 var context = new CommitContext(this, CommitId.New(), now.ToUnixTimeMilliseconds(), head, ct);
                 var writer = new TreeWriter(Nodes);
-                var root = await writer.ApplyAsync(head?.Root, await changes(context).ConfigureAwait(false), ct).ConfigureAwait(false);
+                var mutations = (await changes(context).ConfigureAwait(false)).ToList();
+                var root = await writer.ApplyAsync(head?.Root, mutations, ct).ConfigureAwait(false);
                 if (root == head?.Root && (head is not null || root is null)) return null;
                 var skip = await Commits.SkipForChildAsync(head, ct).ConfigureAwait(false);
                 var commit = new CommitInfo(context.Id, bucket.Repo, head?.Id, root, (head?.Height ?? 0) + 1, skip, now, message);
-                if (await meta.TryCommitAsync(bucket.Branch, br.Head, commit, writer.NewNodes, ct).ConfigureAwait(false))
+                var versions = mutations.GroupBy(m => m.Key).Select(g => g.Last()).Select(m => m.Value is { } v
+                    ? new VersionRow(m.Key, commit.Id, commit.Height, false, v.Size, v.ETag, v.ModifiedUnixMs)
+                    : new VersionRow(m.Key, commit.Id, commit.Height, true, 0, "", commit.TimeUnixMs)).ToList();
+                if (await meta.TryCommitAsync(bucket.Branch, br.Head, commit, writer.NewNodes, versions, ct).ConfigureAwait(false))
                     return commit;
                 await Task.Delay(Random.Shared.Next(1, 10 + attempt * 5), ct).ConfigureAwait(false);
             }

@@ -33,6 +33,10 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
             CREATE TABLE IF NOT EXISTS parts(upload_id TEXT NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL,
                 md5 BLOB NOT NULL, chunks BLOB NOT NULL, checksums BLOB NOT NULL, modified INTEGER NOT NULL,
                 PRIMARY KEY(upload_id, number));
+            CREATE TABLE IF NOT EXISTS versions(repo TEXT NOT NULL, key TEXT NOT NULL, height INTEGER NOT NULL,
+                commit_id TEXT NOT NULL, is_delete INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+                modified INTEGER NOT NULL, PRIMARY KEY(repo, key, height, commit_id)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS versions_by_commit ON versions(repo, commit_id, key);
             CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, admin INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS tokens(token TEXT PRIMARY KEY, user TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS roles(user TEXT NOT NULL, repo TEXT NOT NULL, role INTEGER NOT NULL, PRIMARY KEY(user, repo));
@@ -144,7 +148,7 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
     }
 
     public Task<bool> TryCommitAsync(string branch, string? expectedHead, CommitInfo commit,
-        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct)
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, IReadOnlyCollection<VersionRow> versions, CancellationToken ct)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
@@ -167,6 +171,27 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
             {
                 pid.Value = id.ToBytes();
                 pd.Value = data;
+                ins.ExecuteNonQuery();
+            }
+        }
+        using (var ins = Cmd(c, "INSERT OR IGNORE INTO versions(repo, key, height, commit_id, is_delete, size, etag, modified) VALUES($r,$k,$h,$c,$d,$s,$e,$m)"))
+        {
+            ins.Transaction = tx;
+            var pk = ins.Parameters.Add("$k", SqliteType.Text);
+            var pd = ins.Parameters.Add("$d", SqliteType.Integer);
+            var ps = ins.Parameters.Add("$s", SqliteType.Integer);
+            var pe = ins.Parameters.Add("$e", SqliteType.Text);
+            var pm = ins.Parameters.Add("$m", SqliteType.Integer);
+            ins.Parameters.AddWithValue("$r", commit.Repo);
+            ins.Parameters.AddWithValue("$h", commit.Height);
+            ins.Parameters.AddWithValue("$c", commit.Id);
+            foreach (var v in versions)
+            {
+                pk.Value = v.Key;
+                pd.Value = v.IsDelete ? 1 : 0;
+                ps.Value = v.Size;
+                pe.Value = v.ETag;
+                pm.Value = v.ModifiedUnixMs;
                 ins.ExecuteNonQuery();
             }
         }
@@ -339,5 +364,31 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
             : Cmd(c, "DELETE FROM roles WHERE user=$u AND repo=$r", ("$u", user), ("$r", repo));
         cmd.ExecuteNonQuery();
         return Task.CompletedTask;
+    }
+
+    private static VersionRow ReadVersion(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3) != 0, r.GetInt64(4), r.GetString(5), r.GetInt64(6));
+
+    public Task<IReadOnlyList<VersionRow>> ListVersionsAsync(string repo, string prefix, string keyMarker, long heightMarker, int limit, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, """
+            SELECT key, commit_id, height, is_delete, size, etag, modified FROM versions
+            WHERE repo=$r AND substr(key, 1, length($p)) = $p AND (key > $k OR (key = $k AND height < $h))
+            ORDER BY key, height DESC LIMIT $n
+            """, ("$r", repo), ("$p", prefix), ("$k", keyMarker), ("$h", heightMarker), ("$n", limit));
+        using var r = cmd.ExecuteReader();
+        var list = new List<VersionRow>();
+        while (r.Read()) list.Add(ReadVersion(r));
+        return Task.FromResult<IReadOnlyList<VersionRow>>(list);
+    }
+
+    public Task<VersionRow?> GetVersionAsync(string repo, string key, string commitId, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "SELECT key, commit_id, height, is_delete, size, etag, modified FROM versions WHERE repo=$r AND commit_id=$c AND key=$k",
+            ("$r", repo), ("$c", commitId), ("$k", key));
+        using var r = cmd.ExecuteReader();
+        return Task.FromResult(r.Read() ? ReadVersion(r) : null);
     }
 }

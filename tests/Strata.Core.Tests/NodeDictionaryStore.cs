@@ -17,7 +17,7 @@ internal sealed class NodeDictionaryStore : IMetadataStore
     public Task<bool> CreateBranchAsync(string repo, string branch, string? head, DateTimeOffset created, CancellationToken ct) => throw new NotSupportedException();
     public Task<bool> DeleteBranchAsync(string repo, string branch, CancellationToken ct) => throw new NotSupportedException();
     public Task<CommitInfo?> GetCommitAsync(string id, CancellationToken ct) => throw new NotSupportedException();
-    public Task<bool> TryCommitAsync(string branch, string? expectedHead, CommitInfo commit, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> TryCommitAsync(string branch, string? expectedHead, CommitInfo commit, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, IReadOnlyCollection<VersionRow> versions, CancellationToken ct) => throw new NotSupportedException();
     public Task CreateUploadAsync(UploadInfo upload, CancellationToken ct) => throw new NotSupportedException();
     public Task<UploadInfo?> GetUploadAsync(string uploadId, CancellationToken ct) => throw new NotSupportedException();
     public Task<IReadOnlyList<UploadInfo>> ListUploadsAsync(string repo, string branch, string prefix, string keyMarker, string uploadIdMarker, int limit, CancellationToken ct) => throw new NotSupportedException();
@@ -26,4 +26,6 @@ internal sealed class NodeDictionaryStore : IMetadataStore
     public Task<IReadOnlyList<PartInfo>> ListPartsAsync(string uploadId, int afterNumber, int limit, CancellationToken ct) => throw new NotSupportedException();
     public Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct) => throw new NotSupportedException();
     public Task MarkUploadCompletedAsync(string uploadId, IReadOnlyList<KeyValuePair<string, string>> completion, CancellationToken ct) => throw new NotSupportedException();
+    public Task<IReadOnlyList<VersionRow>> ListVersionsAsync(string repo, string prefix, string keyMarker, long heightMarker, int limit, CancellationToken ct) => throw new NotSupportedException();
+    public Task<VersionRow?> GetVersionAsync(string repo, string key, string commitId, CancellationToken ct) => throw new NotSupportedException();
 }

@@ -24,7 +24,16 @@ public interface IMetadataStore
     /// if the head is no longer <paramref name="expectedHead"/> or the branch is gone.
     /// </summary>
     Task<bool> TryCommitAsync(string branch, string? expectedHead, CommitInfo commit,
-        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct);
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, IReadOnlyCollection<VersionRow> versions, CancellationToken ct);
+
+    /// <summary>
+    /// Version rows of a repo's keys with the prefix, ordered by key then newest first, starting
+    /// after (keyMarker, heightMarker): keys after keyMarker, or keyMarker's rows below heightMarker.
+    /// </summary>
+    Task<IReadOnlyList<VersionRow>> ListVersionsAsync(string repo, string prefix, string keyMarker, long heightMarker, int limit, CancellationToken ct);
+
+    /// <summary>The version row a commit wrote for a key, if that commit changed it.</summary>
+    Task<VersionRow?> GetVersionAsync(string repo, string key, string commitId, CancellationToken ct);
 
     Task<byte[]?> GetNodeAsync(Hash id, CancellationToken ct);
 

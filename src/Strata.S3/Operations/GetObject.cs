@@ -13,8 +13,7 @@ public static class GetObject
         var version = r.Query("versionId");
         var commit = version is null ? snap.Commit : await r.Store.ResolveVersionAsync(snap, version, r.Ct).ConfigureAwait(false);
         var f = await r.Store.GetFileAsync(commit, key, r.Ct).ConfigureAwait(false)
-            ?? throw (version is null ? new S3Exception(S3ErrorCode.NoSuchKey) : new S3Exception(S3ErrorCode.NoSuchVersion,
-                $"key '{key}' does not exist at version {version}"));
+            ?? throw await MissingAsync(r, key, version, commit).ConfigureAwait(false);
         Conditions.Check(r, f, isRead: true);
 
         (long Start, long Length)? range;
@@ -52,5 +51,26 @@ public static class GetObject
         if (n > f.Parts.Count) throw new S3Exception(S3ErrorCode.InvalidPart, $"the object has {f.Parts.Count} parts");
         var start = f.Parts.Take(n - 1).Sum(p => p.Size);
         return (start, f.Parts[n - 1].Size);
+    }
+
+    /// <summary>
+    /// Why a key is absent: without versionId, NoSuchKey; at a commit that deleted it, that commit
+    /// is a delete marker (405 with x-amz-delete-marker, as S3); otherwise NoSuchVersion.
+    /// </summary>
+    private static async Task<S3Exception> MissingAsync(S3Request r, string key, string? version, CommitInfo? commit)
+    {
+        if (version is null || commit is null)
+        {
+            var e = new S3Exception(version is null ? S3ErrorCode.NoSuchKey : S3ErrorCode.NoSuchVersion);
+            return e;
+        }
+        if (await r.Store.Meta.GetVersionAsync(commit.Repo, key, commit.Id, r.Ct).ConfigureAwait(false) is { IsDelete: true })
+        {
+            var e = new S3Exception(S3ErrorCode.MethodNotAllowed, "The specified method is not allowed against a delete marker.");
+            e.Headers["x-amz-delete-marker"] = "true";
+            e.Headers["x-amz-version-id"] = commit.Id;
+            return e;
+        }
+        return new S3Exception(S3ErrorCode.NoSuchVersion, $"key '{key}' does not exist at version {version}");
     }
 }

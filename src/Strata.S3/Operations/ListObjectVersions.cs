@@ -1,57 +1,133 @@
+using System.Xml;
+using Strata.Core;
+using Strata.S3.Errors;
 using Strata.S3.Xml;
 
 namespace Strata.S3.Operations;
 
 /// <summary>
-/// ListObjectVersions. For now it lists each key's current version only (the commit that last
-/// wrote it, IsLatest=true); older versions are reachable with ?versionId= but not yet listed.
+/// ListObjectVersions: a key's versions are the commits in the bucket's history that changed it,
+/// newest first; a commit that removed it is a DeleteMarker. Read from the version index kept at
+/// commit time, so a page costs the page (plus rows of other branches' commits skipped), never
+/// the whole history.
 /// </summary>
 public static class ListObjectVersions
 {
+    private sealed record Item(VersionRow? Row, string? Prefix, bool IsLatest);
+
     public static async Task ListObjectVersionsAsync(S3Request r)
     {
         var snap = await r.OpenAsync().ConfigureAwait(false);
         var prefix = r.Query("prefix") ?? "";
         var delimiter = r.Query("delimiter") ?? "";
         var keyMarker = r.Query("key-marker") ?? "";
-        var encode = r.Query("encoding-type") == "url";
-        var maxKeys = int.TryParse(r.Query("max-keys"), out var mk) && mk >= 0 ? Math.Min(mk, ListObjects.MaxKeysCap) : ListObjects.MaxKeysCap;
-        var page = await ListObjects.ListPageAsync(r.Store, snap.Commit, prefix, delimiter, keyMarker, maxKeys, r.Ct).ConfigureAwait(false);
+        var versionMarker = r.Query("version-id-marker") ?? "";
+        var enc = r.Query("encoding-type");
+        if (enc is not null && enc != "url") throw new S3Exception(S3ErrorCode.InvalidArgument, "Invalid Encoding Method specified in Request");
+        var encode = enc == "url";
+        var maxKeys = ListObjects.MaxKeysCap;
+        if (r.Query("max-keys") is { } mk && (!int.TryParse(mk, out maxKeys) || maxKeys < 0))
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "max-keys must be a non-negative integer");
+        maxKeys = Math.Min(maxKeys, ListObjects.MaxKeysCap);
+        if (versionMarker.Length > 0 && keyMarker.Length == 0)
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "A version-id marker cannot be specified without a key marker.");
+
+        long heightMarker = long.MinValue;
+        if (versionMarker.Length > 0)
+        {
+            var c = await r.Store.Commits.GetAsync(versionMarker, r.Ct).ConfigureAwait(false)
+                ?? throw new S3Exception(S3ErrorCode.InvalidArgument, "Invalid version id specified");
+            heightMarker = c.Height;
+        }
+
+        var items = new List<Item>();
+        var truncated = false;
+        var head = snap.Commit;
+        var onBranch = new Dictionary<long, string?>();
+        string? lastKey = versionMarker.Length > 0 ? keyMarker : null; // a key resumed mid-way has its latest version on an earlier page
+        var (curKey, curHeight) = (keyMarker, heightMarker);
+        while (head is not null && !truncated)
+        {
+            var batch = await r.Store.Meta.ListVersionsAsync(snap.Bucket.Repo, prefix, curKey, curHeight, 1000, r.Ct).ConfigureAwait(false);
+            var skipTo = (string?)null;
+            foreach (var row in batch)
+            {
+                (curKey, curHeight) = (row.Key, row.Height);
+                if (!await OnBranchAsync(r, head, row, onBranch).ConfigureAwait(false)) continue;
+                var cut = delimiter.Length == 0 ? -1 : row.Key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal);
+                if (cut >= 0)
+                {
+                    var cp = row.Key[..(cut + delimiter.Length)];
+                    if (string.CompareOrdinal(cp, keyMarker) > 0 || !keyMarker.StartsWith(cp, StringComparison.Ordinal))
+                    {
+                        if (items.Count == maxKeys) { truncated = true; break; }
+                        items.Add(new Item(null, cp, false));
+                    }
+                    // Everything under the prefix rolls up into it: continue after it.
+                    skipTo = cp + "\U0010FFFF";
+                    break;
+                }
+                if (items.Count == maxKeys) { truncated = true; break; }
+                items.Add(new Item(row, null, row.Key != lastKey));
+                lastKey = row.Key;
+            }
+            if (skipTo is not null) (curKey, curHeight) = (skipTo, long.MinValue);
+            else if (batch.Count < 1000) break;
+        }
+
         string E(string s) => encode ? ListObjects.UrlEncode(s) : s;
         await XmlOut.WriteAsync(r.Response, "ListVersionsResult", w =>
         {
             w.El("Name", r.BucketName);
             w.El("Prefix", E(prefix));
             w.El("KeyMarker", E(keyMarker));
-            w.El("VersionIdMarker", r.Query("version-id-marker") ?? "");
+            w.El("VersionIdMarker", versionMarker);
             w.El("MaxKeys", maxKeys);
             if (delimiter.Length > 0) w.El("Delimiter", E(delimiter));
             if (encode) w.El("EncodingType", "url");
-            w.El("IsTruncated", page.Truncated);
-            if (page.Truncated)
+            w.El("IsTruncated", truncated);
+            if (truncated && items.Count > 0)
             {
-                w.El("NextKeyMarker", E(page.Last!));
-                w.El("NextVersionIdMarker", page.Contents.Count > 0 && page.Contents[^1].Key == page.Last ? page.Contents[^1].Value.CommitId : "");
+                var last = items[^1];
+                w.El("NextKeyMarker", E(last.Row?.Key ?? last.Prefix!));
+                w.El("NextVersionIdMarker", last.Row?.CommitId ?? "");
             }
-            foreach (var (key, f) in page.Contents)
-            {
-                w.WriteStartElement("Version");
-                w.El("Key", E(key));
-                w.El("VersionId", f.CommitId);
-                w.El("IsLatest", true);
-                w.El("LastModified", f.Modified);
-                w.El("ETag", f.ETag);
-                w.El("Size", f.Size);
-                w.El("StorageClass", "STANDARD");
-                w.Owner(r.Options);
-                w.WriteEndElement();
-            }
-            foreach (var p in page.Prefixes)
+            foreach (var it in items.Where(i => i.Row is not null)) WriteVersion(w, r, it.Row!, it.IsLatest, E);
+            foreach (var it in items.Where(i => i.Prefix is not null))
             {
                 w.WriteStartElement("CommonPrefixes");
-                w.El("Prefix", E(p));
+                w.El("Prefix", E(it.Prefix!));
                 w.WriteEndElement();
             }
         }, r.Ct).ConfigureAwait(false);
+    }
+
+    private static void WriteVersion(XmlWriter w, S3Request r, VersionRow v, bool latest, Func<string, string> e)
+    {
+        w.WriteStartElement(v.IsDelete ? "DeleteMarker" : "Version");
+        w.El("Key", e(v.Key));
+        w.El("VersionId", v.CommitId);
+        w.El("IsLatest", latest);
+        w.El("LastModified", DateTimeOffset.FromUnixTimeMilliseconds(v.ModifiedUnixMs));
+        if (!v.IsDelete)
+        {
+            w.El("ETag", v.ETag);
+            w.El("Size", v.Size);
+            w.El("StorageClass", "STANDARD");
+        }
+        w.Owner(r.Options);
+        w.WriteEndElement();
+    }
+
+    /// <summary>Whether the row's commit is in the history of the bucket's commit (other branches share the index).</summary>
+    private static async Task<bool> OnBranchAsync(S3Request r, CommitInfo head, VersionRow row, Dictionary<long, string?> cache)
+    {
+        if (row.Height > head.Height) return false;
+        if (!cache.TryGetValue(row.Height, out var id))
+        {
+            id = (await r.Store.Commits.AncestorAtAsync(head, row.Height, r.Ct).ConfigureAwait(false))?.Id;
+            cache[row.Height] = id;
+        }
+        return id == row.CommitId;
     }
 }
