@@ -63,12 +63,15 @@ public sealed class Authenticator(IAccessStore access, TimeProvider clock)
         var colon = cred.LastIndexOf(':');
         if (colon <= 0) throw new S3Exception(S3ErrorCode.AuthorizationHeaderMalformed, "expected AWS AccessKeyId:Signature");
         var amzDate = req.Header("x-amz-date");
-        var date = SigV2.ParseDate(amzDate ?? req.Header("Date"))
-            ?? throw new S3Exception(S3ErrorCode.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header");
-        if ((clock.GetUtcNow() - date).Duration() > MaxSkew) throw new S3Exception(S3ErrorCode.RequestTimeTooSkewed);
+        var date = SigV2.ParseDate(amzDate ?? req.Header("Date"));
+        if (date is null || date.Value.Year < 1970)
+            throw new S3Exception(S3ErrorCode.AccessDenied, "AWS authentication requires a valid Date or x-amz-date header");
+        if ((clock.GetUtcNow() - date.Value).Duration() > MaxSkew) throw new S3Exception(S3ErrorCode.RequestTimeTooSkewed);
         var principal = await FindAsync(cred[..colon], ct).ConfigureAwait(false);
         var dateLine = amzDate is null ? req.Header("Date") ?? "" : "";
-        if (!SigV2Paths(req.RawPath).Any(p => SameAscii(SigV2.Signature(principal.Token, SigV2.StringToSign(req with { RawPath = p }, dateLine)), cred[(colon + 1)..])))
+        var listType = req.Query("list-type") is not null;
+        if (!SigV2Paths(req.RawPath).Any(p => SameAscii(SigV2.Signature(principal.Token, SigV2.StringToSign(req with { RawPath = p }, dateLine)), cred[(colon + 1)..]))
+            && !(listType && SameAscii(SigV2.Signature(principal.Token, SigV2.StringToSign(req, dateLine, signListType: true)), cred[(colon + 1)..])))
             throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch);
         return principal;
     }

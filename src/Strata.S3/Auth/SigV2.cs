@@ -18,7 +18,8 @@ public static class SigV2
     };
 
     /// <param name="dateOrExpires">The Date line: the Date header (empty if x-amz-date is sent), or Expires for a presigned URL.</param>
-    public static string StringToSign(RequestView req, string dateOrExpires)
+    /// <param name="signListType">Also sign list-type as a subresource: botocore's SigV2 does for ListObjectsV2 (boto3 issue 4433).</param>
+    public static string StringToSign(RequestView req, string dateOrExpires, bool signListType = false)
     {
         var sb = new StringBuilder();
         sb.Append(req.Method).Append('\n');
@@ -28,7 +29,7 @@ public static class SigV2
         foreach (var (name, value) in AmzHeaders(req))
             sb.Append(name).Append(':').Append(value).Append('\n');
         sb.Append(req.RawPath.Length == 0 ? "/" : req.RawPath);
-        var subs = req.QueryPairs().Where(p => Subresources.Contains(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        var subs = req.QueryPairs().Where(p => Subresources.Contains(p.Key) || (signListType && p.Key == "list-type")).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
         if (subs.Count > 0)
             sb.Append('?').Append(string.Join('&', subs.Select(p => p.Value.Length == 0 && !req.RawQuery.Contains(p.Key + "=", StringComparison.Ordinal) ? p.Key : $"{p.Key}={p.Value}")));
         return sb.ToString();

@@ -53,6 +53,15 @@ public static class GetObject
         return (start, f.Parts[n - 1].Size);
     }
 
+    private static async Task<VersionRow?> LatestVersionAsync(S3Request r, CommitInfo head, string key)
+    {
+        var rows = await r.Store.Meta.ListVersionsAsync(head.Repo, key, "", long.MinValue, 50, r.Ct).ConfigureAwait(false);
+        foreach (var row in rows.TakeWhile(x => x.Key == key))
+            if (row.Height <= head.Height && (await r.Store.Commits.AncestorAtAsync(head, row.Height, r.Ct).ConfigureAwait(false))?.Id == row.CommitId)
+                return row;
+        return null;
+    }
+
     /// <summary>
     /// Why a key is absent: without versionId, NoSuchKey; at a commit that deleted it, that commit
     /// is a delete marker (405 with x-amz-delete-marker, as S3); otherwise NoSuchVersion.
@@ -62,6 +71,12 @@ public static class GetObject
         if (version is null || commit is null)
         {
             var e = new S3Exception(version is null ? S3ErrorCode.NoSuchKey : S3ErrorCode.NoSuchVersion);
+            // A key whose latest version is a delete marker says so, as in a versioned S3 bucket.
+            if (commit is not null && await LatestVersionAsync(r, commit, key).ConfigureAwait(false) is { IsDelete: true } dm)
+            {
+                e.Headers["x-amz-delete-marker"] = "true";
+                e.Headers["x-amz-version-id"] = dm.CommitId;
+            }
             return e;
         }
         if (await r.Store.Meta.GetVersionAsync(commit.Repo, key, commit.Id, r.Ct).ConfigureAwait(false) is { IsDelete: true })
