@@ -5,11 +5,14 @@ using Strata.Core.Storage;
 namespace Strata.Core.Tests;
 
 /// <summary>Just enough of a metadata store to hold tree nodes for tree tests.</summary>
-internal sealed class NodeDictionaryStore : IMetadataStore
+internal sealed class NodeDictionaryStore : NodeDictionaryStoreBase;
+
+/// <summary>Just enough of a metadata store to hold tree nodes for tree tests.</summary>
+internal class NodeDictionaryStoreBase : IMetadataStore
 {
     public ConcurrentDictionary<Hash, byte[]> Nodes { get; } = new();
 
-    public Task<byte[]?> GetNodeAsync(Hash id, CancellationToken ct) => Task.FromResult(Nodes.TryGetValue(id, out var d) ? d : null);
+    public virtual Task<byte[]?> GetNodeAsync(Hash id, CancellationToken ct) => Task.FromResult(Nodes.TryGetValue(id, out var d) ? d : null);
 
     public Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct) => throw new NotSupportedException();
     public Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct) => throw new NotSupportedException();
