@@ -39,7 +39,7 @@ fi
 
 work=$(mktemp -d /tmp/strata-clients.XXXXXX)
 port=$(( 31000 + RANDOM % 2000 ))
-dotnet "$dll" --data-dir "$work/data" --port "$port" --quiet > "$work/server.log" 2>&1 &
+dotnet "$dll" --data-dir "$work/data" --port "$port" --admin-port "$((port + 1))" --quiet > "$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do

@@ -81,6 +81,37 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         throw new StrataException(StoreError.NoSuchVersion, $"version '{version}' is not in the history of {snap.Bucket}");
     }
 
+    /// <summary>
+    /// Resolves a reference within a repo: a branch (its head), a commit id, either followed by
+    /// ancestry (<c>master^</c>, <c>abc...~3</c>), or <c>branch.N</c>. Null for a branch without commits.
+    /// </summary>
+    public async Task<CommitInfo?> ResolveRefAsync(string repo, string reference, CancellationToken ct)
+    {
+        var expr = VersionExpr.Parse(reference)
+            ?? throw new StrataException(StoreError.InvalidVersion, $"'{reference}' is not a branch, commit id or ancestry expression");
+        CommitInfo? start = null;
+        if (CommitId.IsValid(expr.Base) && await Commits.GetAsync(expr.Base, ct).ConfigureAwait(false) is { } c && c.Repo == repo)
+            start = c;
+        else
+        {
+            var br = await meta.GetBranchAsync(repo, expr.Base, ct).ConfigureAwait(false)
+                ?? throw new StrataException(StoreError.NoSuchVersion, $"'{expr.Base}' is neither a branch nor a commit of repo {repo}");
+            if (br.Head is null)
+                return expr.Back == 0 && expr.FromFirst is null ? null : throw new StrataException(StoreError.NoSuchVersion, $"branch {expr.Base} has no commits");
+            start = await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
+        }
+        var height = expr.FromFirst ?? start!.Height - expr.Back;
+        return await Commits.AncestorAtAsync(start!, height, ct).ConfigureAwait(false)
+            ?? throw new StrataException(StoreError.NoSuchVersion, $"'{reference}' goes past the first commit");
+    }
+
+    /// <summary>Creates a branch whose head is an existing commit of the repo (or empty).</summary>
+    public async Task<bool> CreateBranchAtAsync(string repo, string branch, CommitInfo? head, CancellationToken ct)
+    {
+        RequireNames(repo, branch);
+        return await meta.CreateBranchAsync(repo, branch, head?.Id, _clock.GetUtcNow(), ct).ConfigureAwait(false);
+    }
+
     public Task<FileEntry?> GetFileAsync(CommitInfo? commit, string key, CancellationToken ct) =>
         TreeReader.GetAsync(Nodes, commit?.Root, key, ct);
 

@@ -13,6 +13,7 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 await using var server = StrataServer.Create(options);
 await server.StartAsync();
 Console.WriteLine($"Strata S3 endpoint: {server.Endpoint}");
+Console.WriteLine($"Admin API:          {server.AdminEndpoint}/api");
 Console.WriteLine($"Data directory:     {server.DataDir}");
 if (server.AuthEnabled)
 {

@@ -27,6 +27,14 @@ public sealed class StrataServer : IAsyncDisposable
     }
 
     public bool AuthEnabled { get; }
+    public string AdminEndpoint { get; private init; } = "";
+
+    private static int FreePort(string address)
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(address), 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
     /// <summary>The root token (access key and secret of the admin user), kept in the data directory.</summary>
     public string RootToken { get; private set; } = "";
 
@@ -49,7 +57,9 @@ public sealed class StrataServer : IAsyncDisposable
             k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
             k.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
         });
-        builder.WebHost.UseUrls($"http://{o.Address}:{o.Port}");
+        var adminPort = o.AdminPort != 0 ? o.AdminPort : FreePort(o.Address);
+        builder.WebHost.UseUrls($"http://{o.Address}:{o.Port}", $"http://{o.Address}:{adminPort}");
+        builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.WriteIndented = true);
         var meta = new SqliteMetadataStore(Path.Combine(dataDir, "metadata.db"));
         var chunks = new FileChunkStore(Path.Combine(dataDir, "chunks"));
         builder.Services.AddSingleton(new VersionedStore(meta, chunks));
@@ -60,8 +70,16 @@ public sealed class StrataServer : IAsyncDisposable
         builder.Services.AddHostedService<UploadReaper>();
         var app = builder.Build();
         var gateway = app.Services.GetRequiredService<S3Gateway>();
+        // The admin API has its own port, so no bucket name can shadow it.
+        app.MapWhen(ctx => ctx.Connection.LocalPort == adminPort, admin =>
+        {
+            admin.UseRouting();
+            admin.UseEndpoints(e => Admin.AdminApi.Map(e, app.Services.GetRequiredService<VersionedStore>(),
+                app.Services.GetRequiredService<Strata.Core.Auth.IAccessStore>(), !o.NoAuth));
+            admin.Run(ctx => Results.Json(new { error = "NotFound", message = "no such admin endpoint" }, statusCode: 404).ExecuteAsync(ctx));
+        });
         app.Run(gateway.HandleAsync);
-        return new StrataServer(app, dataDir, !o.NoAuth);
+        return new StrataServer(app, dataDir, !o.NoAuth) { AdminEndpoint = $"http://{o.Address}:{adminPort}" };
     }
 
     public async Task StartAsync(CancellationToken ct = default)
@@ -69,7 +87,7 @@ public sealed class StrataServer : IAsyncDisposable
         RootToken = await Strata.Core.Auth.Tokens.EnsureRootAsync(_app.Services.GetRequiredService<Strata.Core.Auth.IAccessStore>(), DataDir, ct).ConfigureAwait(false);
         await _app.StartAsync(ct).ConfigureAwait(false);
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        Endpoint = addresses.First();
+        Endpoint = addresses.First(a => a != AdminEndpoint);
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();

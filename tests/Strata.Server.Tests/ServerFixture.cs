@@ -13,7 +13,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = StrataServer.Create(new ServerOptions { DataDir = DataDir, Address = "127.0.0.1", Port = 0, Quiet = true });
+        Server = StrataServer.Create(new ServerOptions { DataDir = DataDir, Address = "127.0.0.1", Port = 0, AdminPort = 0, Quiet = true });
         await Server.StartAsync();
     }
 
@@ -25,6 +25,14 @@ public sealed class ServerFixture : IAsyncLifetime
 
     /// <summary>AWSSDK.S3 with its default checksum behaviour (aws-chunked bodies with CRC32 trailers).</summary>
     public string Token => Server.RootToken;
+
+    /// <summary>An HTTP client for the admin API, with the root token.</summary>
+    public HttpClient Admin()
+    {
+        var http = new HttpClient { BaseAddress = new Uri(Server.AdminEndpoint) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        return http;
+    }
 
     public AmazonS3Client Client() => Client(Token, Token);
 

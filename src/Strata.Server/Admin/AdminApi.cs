@@ -1,0 +1,204 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Strata.Core;
+using Strata.Core.Auth;
+using Strata.Core.Tree;
+
+namespace Strata.Server.Admin;
+
+/// <summary>
+/// The admin API: JSON over HTTP on its own port, for what S3 cannot say (repos, branches from
+/// any commit, commit history, file history, diffs). With auth on it takes the root token (or any
+/// admin's) as <c>Authorization: Bearer &lt;token&gt;</c>.
+/// </summary>
+public static class AdminApi
+{
+    public static void Map(IEndpointRouteBuilder app, VersionedStore store, IAccessStore access, bool authEnabled)
+    {
+        var api = app.MapGroup("/api");
+        api.AddEndpointFilter(async (ctx, next) =>
+        {
+            if (authEnabled)
+            {
+                var auth = ctx.HttpContext.Request.Headers.Authorization.ToString();
+                var token = auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..].Trim() : "";
+                var p = token.Length == 0 ? null : await access.FindTokenAsync(token, ctx.HttpContext.RequestAborted);
+                if (p is null) return Results.Json(new { error = "Unauthorized", message = "send Authorization: Bearer <token>" }, statusCode: 401);
+                if (!p.IsAdmin) return Results.Json(new { error = "Forbidden", message = "the admin API needs an admin token" }, statusCode: 403);
+            }
+            try
+            {
+                return await next(ctx);
+            }
+            catch (StrataException e)
+            {
+                var status = e.Error switch
+                {
+                    StoreError.NoSuchRepo or StoreError.NoSuchBranch or StoreError.NoSuchVersion or StoreError.NoSuchKey => 404,
+                    StoreError.BranchExists => 409,
+                    _ => 400,
+                };
+                return Results.Json(new { error = e.Error.ToString(), message = e.Message }, statusCode: status);
+            }
+        });
+
+        api.MapGet("/repos", async (CancellationToken ct) =>
+        {
+            var branches = await store.ListBranchesAsync(ct);
+            var repos = new List<object>();
+            foreach (var g in branches.GroupBy(b => b.Repo))
+                repos.Add(await RepoJsonAsync(store, g.Key, g.ToList(), ct));
+            return Results.Json(repos);
+        });
+        api.MapPost("/repos", async (RepoCreate body, CancellationToken ct) =>
+        {
+            if (await store.Meta.RepoExistsAsync(body.Name, ct)) return Results.Json(new { error = "RepoExists", message = $"repo {body.Name} exists" }, statusCode: 409);
+            await store.CreateBranchAsync(body.Name, body.Branch ?? Names.DefaultBranch, ct);
+            return Results.Json(await RepoJsonAsync(store, body.Name, await BranchesAsync(store, body.Name, ct), ct), statusCode: 201);
+        });
+        api.MapGet("/repos/{repo}", async (string repo, CancellationToken ct) =>
+        {
+            var branches = await BranchesAsync(store, repo, ct);
+            return branches.Count == 0 ? NotFound($"repo {repo} does not exist") : Results.Json(await RepoJsonAsync(store, repo, branches, ct));
+        });
+        api.MapDelete("/repos/{repo}", async (string repo, CancellationToken ct) =>
+        {
+            var branches = await BranchesAsync(store, repo, ct);
+            if (branches.Count == 0) return NotFound($"repo {repo} does not exist");
+            foreach (var b in branches) await store.DeleteBranchAsync(repo, b.Name, ct);
+            return Results.NoContent();
+        });
+
+        api.MapGet("/repos/{repo}/branches", async (string repo, CancellationToken ct) =>
+            Results.Json((await BranchesAsync(store, repo, ct)).Select(b => new { name = b.Name, head = b.Head, created = b.Created })));
+        api.MapPost("/repos/{repo}/branches", async (string repo, BranchCreate body, CancellationToken ct) =>
+        {
+            var head = body.From is null ? null : await store.ResolveRefAsync(repo, body.From, ct);
+            if (!await store.CreateBranchAtAsync(repo, body.Name, head, ct))
+                return Results.Json(new { error = "BranchExists", message = $"branch {body.Name} exists" }, statusCode: 409);
+            return Results.Json(new { name = body.Name, head = head?.Id }, statusCode: 201);
+        });
+        api.MapDelete("/repos/{repo}/branches/{branch}", async (string repo, string branch, CancellationToken ct) =>
+        {
+            await store.DeleteBranchAsync(repo, branch, ct);
+            return Results.NoContent();
+        });
+
+        // A branch's history, newest first, paged by the last commit id seen.
+        api.MapGet("/repos/{repo}/branches/{branch}/commits", async (string repo, string branch, string? after, int? limit, CancellationToken ct) =>
+        {
+            var n = Math.Clamp(limit ?? 100, 1, 1000);
+            var c = after is null ? await store.ResolveRefAsync(repo, branch, ct) : await store.ResolveRefAsync(repo, after + "^", ct);
+            var list = new List<object>();
+            string? last = null;
+            while (c is not null && list.Count < n)
+            {
+                list.Add(CommitJson(c));
+                last = c.Id;
+                c = c.Parent is null ? null : await store.Commits.GetAsync(c.Parent, ct);
+            }
+            return Results.Json(new { commits = list, next = c is null ? null : last });
+        });
+        api.MapGet("/repos/{repo}/commits/{reference}", async (string repo, string reference, CancellationToken ct) =>
+        {
+            var c = await store.ResolveRefAsync(repo, reference, ct);
+            if (c is null) return NotFound($"{reference} has no commits");
+            var parent = c.Parent is null ? null : await store.Commits.GetAsync(c.Parent, ct);
+            int added = 0, modified = 0, deleted = 0;
+            long bytes = 0;
+            await foreach (var ch in TreeDiff.DiffAsync(store.Nodes, parent?.Root, c.Root, ct))
+            {
+                _ = ch.Kind switch { ChangeKind.Added => added++, ChangeKind.Modified => modified++, _ => deleted++ };
+                bytes += ch.New?.Size ?? 0;
+            }
+            var (files, size) = await TreeReader.TotalsAsync(store.Nodes, c.Root, ct);
+            return Results.Json(new
+            {
+                commit = CommitJson(c), files, size,
+                changes = new { added, modified, deleted, bytesWritten = bytes },
+            });
+        });
+
+        api.MapGet("/repos/{repo}/files", async (string repo, string at, string? prefix, string? after, int? limit, CancellationToken ct) =>
+        {
+            var c = await store.ResolveRefAsync(repo, at, ct);
+            var cursor = store.Cursor(c);
+            var n = Math.Clamp(limit ?? 1000, 1, 10000);
+            var p = prefix ?? "";
+            var from = after ?? "";
+            var list = new List<object>();
+            string? last = null;
+            var ok = await cursor.SeekAsync(k => KeyOrder.Instance.Compare(k, p) >= 0 && KeyOrder.Instance.Compare(k, from) > 0, ct);
+            while (ok && list.Count < n && cursor.Current!.Value.Key.StartsWith(p, StringComparison.Ordinal))
+            {
+                var (key, f) = cursor.Current!.Value;
+                list.Add(FileJson(key, f));
+                last = key;
+                ok = await cursor.NextAsync(ct);
+            }
+            var more = ok && cursor.Current!.Value.Key.StartsWith(p, StringComparison.Ordinal);
+            return Results.Json(new { commit = c?.Id, files = list, next = more ? last : null });
+        });
+
+        // The commits on a branch (or below a commit) that changed one path, newest first.
+        api.MapGet("/repos/{repo}/history", async (string repo, string at, string path, int? limit, CancellationToken ct) =>
+        {
+            var head = await store.ResolveRefAsync(repo, at, ct);
+            var n = Math.Clamp(limit ?? 100, 1, 1000);
+            var list = new List<object>();
+            long marker = long.MaxValue;
+            while (head is not null && list.Count < n)
+            {
+                var rows = await store.Meta.ListVersionsAsync(repo, path, path, marker, 200, ct);
+                rows = rows.Where(r => r.Key == path).ToList();
+                if (rows.Count == 0) break;
+                foreach (var r in rows)
+                {
+                    marker = r.Height;
+                    if (r.Height > head.Height || (await store.Commits.AncestorAtAsync(head, r.Height, ct))?.Id != r.CommitId) continue;
+                    list.Add(new { commit = r.CommitId, deleted = r.IsDelete, size = r.Size, etag = r.ETag, modified = DateTimeOffset.FromUnixTimeMilliseconds(r.ModifiedUnixMs) });
+                    if (list.Count == n) break;
+                }
+            }
+            return Results.Json(list);
+        });
+
+        api.MapGet("/repos/{repo}/diff", async (string repo, string from, string to, CancellationToken ct) =>
+        {
+            var a = await store.ResolveRefAsync(repo, from, ct);
+            var b = await store.ResolveRefAsync(repo, to, ct);
+            var list = new List<object>();
+            await foreach (var ch in TreeDiff.DiffAsync(store.Nodes, a?.Root, b?.Root, ct))
+                list.Add(new { path = ch.Key, change = ch.Kind.ToString().ToLowerInvariant(), oldSize = ch.Old?.Size, newSize = ch.New?.Size, oldETag = ch.Old?.ETag, newETag = ch.New?.ETag });
+            return Results.Json(new { from = a?.Id, to = b?.Id, changes = list });
+        });
+    }
+
+    public sealed record RepoCreate(string Name, string? Branch);
+    public sealed record BranchCreate(string Name, string? From);
+
+    private static IResult NotFound(string message) => Results.Json(new { error = "NotFound", message }, statusCode: 404);
+
+    private static async Task<List<BranchInfo>> BranchesAsync(VersionedStore store, string repo, CancellationToken ct) =>
+        (await store.ListBranchesAsync(ct)).Where(b => b.Repo == repo).ToList();
+
+    private static async Task<object> RepoJsonAsync(VersionedStore store, string repo, List<BranchInfo> branches, CancellationToken ct)
+    {
+        var list = new List<object>();
+        foreach (var b in branches)
+        {
+            var head = b.Head is null ? null : await store.Commits.GetAsync(b.Head, ct);
+            var (files, size) = await TreeReader.TotalsAsync(store.Nodes, head?.Root, ct);
+            list.Add(new { name = b.Name, head = b.Head, created = b.Created, files, size });
+        }
+        var main = list.Count > 0 ? branches.FindIndex(b => b.Name == Names.DefaultBranch) : -1;
+        return new { name = repo, created = branches.Min(b => b.Created), branches = list, defaultBranch = main >= 0 ? Names.DefaultBranch : null };
+    }
+
+    private static object CommitJson(CommitInfo c) =>
+        new { id = c.Id, parent = c.Parent, height = c.Height, time = c.Time, message = c.Message };
+
+    private static object FileJson(string path, FileEntry f) =>
+        new { path, size = f.Size, etag = f.ETag, commit = f.CommitId, modified = f.Modified, contentHash = "blake3:" + f.ContentHash };
+}
