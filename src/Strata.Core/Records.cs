@@ -19,6 +19,12 @@ public sealed record CommitInfo(
 /// </summary>
 public sealed record VersionRow(string Key, string CommitId, long Height, bool IsDelete, long Size, string ETag, long ModifiedUnixMs);
 
+/// <summary>
+/// An explicit commit in progress on a branch: writes to the branch build up its tree (Root)
+/// on top of Base, and readers keep seeing the branch head until it is finished.
+/// </summary>
+public sealed record OpenCommit(string Id, string Repo, string Branch, string? Base, Hash? Root, DateTimeOffset Started);
+
 /// <summary>The state of a bucket a reader sees: a commit (null for a branch with no commits yet).</summary>
 public sealed record Snapshot(BucketRef Bucket, CommitInfo? Commit)
 {

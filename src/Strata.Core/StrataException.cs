@@ -17,6 +17,8 @@ public enum StoreError
     InvalidPart,
     InvalidPartOrder,
     EntityTooSmall,
+    CommitOpen,
+    NoOpenCommit,
 }
 
 public sealed class StrataException(StoreError error, string message) : Exception(message)

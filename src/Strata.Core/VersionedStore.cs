@@ -136,6 +136,13 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         {
             for (var attempt = 0; attempt < 50; attempt++)
             {
+                if (await meta.GetOpenCommitAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false) is { } open)
+                {
+                    // An explicit commit is open: the write joins it and stays invisible until it is finished.
+                    var staged = await StageAsync(open, changes, ct).ConfigureAwait(false);
+                    if (staged.Done) return staged.Commit;
+                    continue;
+                }
                 var br = await GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false);
                 var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
                 var now = _clock.GetUtcNow();
@@ -159,6 +166,66 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             gate.Release();
         }
         throw new StrataException(StoreError.ConflictRetriesExhausted, "too many concurrent writers on this branch; try again");
+    }
+
+    private async Task<(bool Done, CommitInfo? Commit)> StageAsync(OpenCommit open, Func<CommitContext, Task<IEnumerable<Mutation>>> changes, CancellationToken ct)
+    {
+        var @base = open.Base is null ? null : await Commits.GetAsync(open.Base, ct).ConfigureAwait(false);
+        // Changes see the open commit's tree, as they will once it is finished.
+        var view = new CommitInfo(open.Id, open.Repo, open.Base, open.Root, (@base?.Height ?? 0) + 1, null, open.Started, "open");
+        var context = new CommitContext(this, open.Id, _clock.GetUtcNow().ToUnixTimeMilliseconds(), view, ct);
+        var writer = new TreeWriter(Nodes);
+        var root = await writer.ApplyAsync(open.Root, await changes(context).ConfigureAwait(false), ct).ConfigureAwait(false);
+        if (root == open.Root) return (true, null);
+        if (!await meta.TryUpdateOpenCommitAsync(open, open.Root, root, writer.NewNodes, ct).ConfigureAwait(false)) return (false, null);
+        return (true, view with { Root = root });
+    }
+
+    /// <summary>Opens an explicit commit on a branch: until it is finished, writes to the branch go into it and readers see the head.</summary>
+    public async Task<OpenCommit> StartCommitAsync(string repo, string branch, CancellationToken ct)
+    {
+        var br = await GetBranchAsync(repo, branch, ct).ConfigureAwait(false);
+        var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
+        var open = new OpenCommit(CommitId.New(), repo, branch, br.Head, head?.Root, _clock.GetUtcNow());
+        if (!await meta.StartCommitAsync(open, ct).ConfigureAwait(false))
+            throw new StrataException(StoreError.CommitOpen, $"branch {branch} of repo {repo} already has an open commit");
+        return open;
+    }
+
+    /// <summary>Finishes the branch's open commit: all its changes become visible at once, as one commit.</summary>
+    public async Task<CommitInfo> FinishCommitAsync(string repo, string branch, string? message, CancellationToken ct)
+    {
+        var gate = _branchLocks.GetOrAdd(repo + "/" + branch, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var open = await meta.GetOpenCommitAsync(repo, branch, ct).ConfigureAwait(false)
+                ?? throw new StrataException(StoreError.NoOpenCommit, $"branch {branch} of repo {repo} has no open commit");
+            var @base = open.Base is null ? null : await Commits.GetAsync(open.Base, ct).ConfigureAwait(false);
+            var now = _clock.GetUtcNow();
+            var commit = new CommitInfo(open.Id, repo, open.Base, open.Root, (@base?.Height ?? 0) + 1,
+                await Commits.SkipForChildAsync(@base, ct).ConfigureAwait(false), now, message ?? "explicit commit");
+            // The version index learns the changed keys from a diff: it costs the size of the change.
+            var versions = new List<VersionRow>();
+            await foreach (var ch in TreeDiff.DiffAsync(Nodes, @base?.Root, open.Root, ct).ConfigureAwait(false))
+                versions.Add(ch.New is { } f
+                    ? new VersionRow(ch.Key, commit.Id, commit.Height, false, f.Size, f.ETag, f.ModifiedUnixMs)
+                    : new VersionRow(ch.Key, commit.Id, commit.Height, true, 0, "", commit.TimeUnixMs));
+            if (!await meta.TryFinishCommitAsync(open, commit, versions, ct).ConfigureAwait(false))
+                throw new StrataException(StoreError.ConflictRetriesExhausted, "the branch moved or the commit changed while finishing; try again");
+            return commit;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task AbandonCommitAsync(string repo, string branch, CancellationToken ct)
+    {
+        var open = await meta.GetOpenCommitAsync(repo, branch, ct).ConfigureAwait(false)
+            ?? throw new StrataException(StoreError.NoOpenCommit, $"branch {branch} of repo {repo} has no open commit");
+        await meta.AbandonCommitAsync(repo, branch, open.Id, ct).ConfigureAwait(false);
     }
 
     private static void RequireNames(string repo, string branch)

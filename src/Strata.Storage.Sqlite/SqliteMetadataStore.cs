@@ -37,6 +37,8 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
                 commit_id TEXT NOT NULL, is_delete INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
                 modified INTEGER NOT NULL, PRIMARY KEY(repo, key, height, commit_id)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS versions_by_commit ON versions(repo, commit_id, key);
+            CREATE TABLE IF NOT EXISTS open_commits(repo TEXT NOT NULL, branch TEXT NOT NULL, id TEXT NOT NULL,
+                base TEXT, root BLOB, started INTEGER NOT NULL, PRIMARY KEY(repo, branch));
             CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, admin INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS tokens(token TEXT PRIMARY KEY, user TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS roles(user TEXT NOT NULL, repo TEXT NOT NULL, role INTEGER NOT NULL, PRIMARY KEY(user, repo));
@@ -152,28 +154,41 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
-        using (var cas = Cmd(c, "UPDATE branches SET head=$new WHERE repo=$r AND name=$b AND head IS $old",
-                   ("$new", commit.Id), ("$r", commit.Repo), ("$b", branch), ("$old", expectedHead)))
+        if (!CasHead(c, tx, branch, expectedHead, commit.Repo, commit.Id))
         {
-            cas.Transaction = tx;
-            if (cas.ExecuteNonQuery() != 1)
-            {
-                tx.Rollback();
-                return Task.FromResult(false);
-            }
+            tx.Rollback();
+            return Task.FromResult(false);
         }
-        using (var ins = Cmd(c, "INSERT OR IGNORE INTO nodes(id, data) VALUES($id, $d)"))
+        InsertNodes(c, tx, nodes);
+        InsertCommit(c, tx, commit, versions);
+        tx.Commit();
+        return Task.FromResult(true);
+    }
+
+    private static bool CasHead(SqliteConnection c, SqliteTransaction tx, string branch, string? expected, string repo, string id)
+    {
+        using var cas = Cmd(c, "UPDATE branches SET head=$new WHERE repo=$r AND name=$b AND head IS $old",
+            ("$new", id), ("$r", repo), ("$b", branch), ("$old", expected));
+        cas.Transaction = tx;
+        return cas.ExecuteNonQuery() == 1;
+    }
+
+    private static void InsertNodes(SqliteConnection c, SqliteTransaction tx, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes)
+    {
+        using var ins = Cmd(c, "INSERT OR IGNORE INTO nodes(id, data) VALUES($id, $d)");
+        ins.Transaction = tx;
+        var pid = ins.Parameters.Add("$id", SqliteType.Blob);
+        var pd = ins.Parameters.Add("$d", SqliteType.Blob);
+        foreach (var (id, data) in nodes)
         {
-            ins.Transaction = tx;
-            var pid = ins.Parameters.Add("$id", SqliteType.Blob);
-            var pd = ins.Parameters.Add("$d", SqliteType.Blob);
-            foreach (var (id, data) in nodes)
-            {
-                pid.Value = id.ToBytes();
-                pd.Value = data;
-                ins.ExecuteNonQuery();
-            }
+            pid.Value = id.ToBytes();
+            pd.Value = data;
+            ins.ExecuteNonQuery();
         }
+    }
+
+    private static void InsertCommit(SqliteConnection c, SqliteTransaction tx, CommitInfo commit, IReadOnlyCollection<VersionRow> versions)
+    {
         using (var ins = Cmd(c, "INSERT OR IGNORE INTO versions(repo, key, height, commit_id, is_delete, size, etag, modified) VALUES($r,$k,$h,$c,$d,$s,$e,$m)"))
         {
             ins.Transaction = tx;
@@ -195,15 +210,78 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
                 ins.ExecuteNonQuery();
             }
         }
-        using (var ins = Cmd(c, "INSERT INTO commits(id, repo, parent, root, height, skip, time, message) VALUES($id,$r,$p,$root,$h,$s,$t,$m)",
-                   ("$id", commit.Id), ("$r", commit.Repo), ("$p", commit.Parent), ("$root", commit.Root?.ToBytes()),
-                   ("$h", commit.Height), ("$s", commit.Skip), ("$t", commit.TimeUnixMs), ("$m", commit.Message)))
+        using var cmd = Cmd(c, "INSERT INTO commits(id, repo, parent, root, height, skip, time, message) VALUES($id,$r,$p,$root,$h,$s,$t,$m)",
+            ("$id", commit.Id), ("$r", commit.Repo), ("$p", commit.Parent), ("$root", commit.Root?.ToBytes()),
+            ("$h", commit.Height), ("$s", commit.Skip), ("$t", commit.TimeUnixMs), ("$m", commit.Message));
+        cmd.Transaction = tx;
+        cmd.ExecuteNonQuery();
+    }
+
+    public Task<OpenCommit?> GetOpenCommitAsync(string repo, string branch, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "SELECT id, base, root, started FROM open_commits WHERE repo=$r AND branch=$b", ("$r", repo), ("$b", branch));
+        using var r = cmd.ExecuteReader();
+        return Task.FromResult(r.Read()
+            ? new OpenCommit(r.GetString(0), repo, branch, r.IsDBNull(1) ? null : r.GetString(1),
+                r.IsDBNull(2) ? null : Hash.FromBytes((byte[])r.GetValue(2)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)))
+            : null);
+    }
+
+    public Task<bool> StartCommitAsync(OpenCommit o, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "INSERT OR IGNORE INTO open_commits(repo, branch, id, base, root, started) VALUES($r,$b,$id,$base,$root,$t)",
+            ("$r", o.Repo), ("$b", o.Branch), ("$id", o.Id), ("$base", o.Base), ("$root", o.Root?.ToBytes()), ("$t", o.Started.ToUnixTimeMilliseconds()));
+        return Task.FromResult(cmd.ExecuteNonQuery() == 1);
+    }
+
+    public Task<bool> TryUpdateOpenCommitAsync(OpenCommit o, Hash? expectedRoot, Hash? newRoot,
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        using (var cas = Cmd(c, "UPDATE open_commits SET root=$new WHERE repo=$r AND branch=$b AND id=$id AND root IS $old",
+                   ("$new", newRoot?.ToBytes()), ("$r", o.Repo), ("$b", o.Branch), ("$id", o.Id), ("$old", expectedRoot?.ToBytes())))
         {
-            ins.Transaction = tx;
-            ins.ExecuteNonQuery();
+            cas.Transaction = tx;
+            if (cas.ExecuteNonQuery() != 1)
+            {
+                tx.Rollback();
+                return Task.FromResult(false);
+            }
         }
+        InsertNodes(c, tx, nodes);
         tx.Commit();
         return Task.FromResult(true);
+    }
+
+    public Task<bool> TryFinishCommitAsync(OpenCommit open, CommitInfo commit, IReadOnlyCollection<VersionRow> versions, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        int closed;
+        using (var del = Cmd(c, "DELETE FROM open_commits WHERE repo=$r AND branch=$b AND id=$id AND root IS $root",
+                   ("$r", open.Repo), ("$b", open.Branch), ("$id", open.Id), ("$root", open.Root?.ToBytes())))
+        {
+            del.Transaction = tx;
+            closed = del.ExecuteNonQuery();
+        }
+        if (closed != 1 || !CasHead(c, tx, open.Branch, open.Base, commit.Repo, commit.Id))
+        {
+            tx.Rollback();
+            return Task.FromResult(false);
+        }
+        InsertCommit(c, tx, commit, versions);
+        tx.Commit();
+        return Task.FromResult(true);
+    }
+
+    public Task<bool> AbandonCommitAsync(string repo, string branch, string id, CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "DELETE FROM open_commits WHERE repo=$r AND branch=$b AND id=$id", ("$r", repo), ("$b", branch), ("$id", id));
+        return Task.FromResult(cmd.ExecuteNonQuery() == 1);
     }
 
     public Task<byte[]?> GetNodeAsync(Hash id, CancellationToken ct)

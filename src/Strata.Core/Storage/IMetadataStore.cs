@@ -37,6 +37,17 @@ public interface IMetadataStore
 
     Task<byte[]?> GetNodeAsync(Hash id, CancellationToken ct);
 
+    // Explicit commits: at most one open commit per branch.
+    Task<OpenCommit?> GetOpenCommitAsync(string repo, string branch, CancellationToken ct);
+    /// <summary>Opens a commit; false if the branch already has one.</summary>
+    Task<bool> StartCommitAsync(OpenCommit commit, CancellationToken ct);
+    /// <summary>Moves an open commit's root by compare-and-swap, storing the new nodes with it.</summary>
+    Task<bool> TryUpdateOpenCommitAsync(OpenCommit commit, Hash? expectedRoot, Hash? newRoot,
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct);
+    /// <summary>Finishes an open commit: in one transaction, the branch head moves from its base to the commit and the open record goes.</summary>
+    Task<bool> TryFinishCommitAsync(OpenCommit open, CommitInfo commit, IReadOnlyCollection<VersionRow> versions, CancellationToken ct);
+    Task<bool> AbandonCommitAsync(string repo, string branch, string id, CancellationToken ct);
+
     // Multipart uploads: metadata only; parts point at chunks already stored.
     Task CreateUploadAsync(UploadInfo upload, CancellationToken ct);
     Task<UploadInfo?> GetUploadAsync(string uploadId, CancellationToken ct);

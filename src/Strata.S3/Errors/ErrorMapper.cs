@@ -19,6 +19,7 @@ public static class ErrorMapper
         StoreError.InvalidPart => new S3Exception(S3ErrorCode.InvalidPart, e.Message),
         StoreError.InvalidPartOrder => new S3Exception(S3ErrorCode.InvalidPartOrder, e.Message),
         StoreError.EntityTooSmall => new S3Exception(S3ErrorCode.EntityTooSmall, e.Message),
+        StoreError.CommitOpen or StoreError.NoOpenCommit => new S3Exception(S3ErrorCode.InvalidRequest, e.Message),
         _ => new S3Exception(S3ErrorCode.InternalError),
     };
 }

@@ -36,7 +36,8 @@ public static class AdminApi
                 var status = e.Error switch
                 {
                     StoreError.NoSuchRepo or StoreError.NoSuchBranch or StoreError.NoSuchVersion or StoreError.NoSuchKey => 404,
-                    StoreError.BranchExists => 409,
+                    StoreError.BranchExists or StoreError.CommitOpen => 409,
+                    StoreError.NoOpenCommit => 404,
                     _ => 400,
                 };
                 return Results.Json(new { error = e.Error.ToString(), message = e.Message }, statusCode: status);
@@ -82,6 +83,30 @@ public static class AdminApi
         api.MapDelete("/repos/{repo}/branches/{branch}", async (string repo, string branch, CancellationToken ct) =>
         {
             await store.DeleteBranchAsync(repo, branch, ct);
+            return Results.NoContent();
+        });
+
+        // Explicit commits: start, inspect, finish, abandon. While one is open, S3 writes to the
+        // branch go into it and readers see the last finished commit.
+        api.MapPost("/repos/{repo}/branches/{branch}/commit", async (string repo, string branch, CancellationToken ct) =>
+        {
+            var open = await store.StartCommitAsync(repo, branch, ct);
+            return Results.Json(new { id = open.Id, @base = open.Base, started = open.Started }, statusCode: 201);
+        });
+        api.MapGet("/repos/{repo}/branches/{branch}/commit", async (string repo, string branch, CancellationToken ct) =>
+        {
+            var open = await store.Meta.GetOpenCommitAsync(repo, branch, ct);
+            if (open is null) return NotFound($"branch {branch} has no open commit");
+            var @base = open.Base is null ? null : await store.Commits.GetAsync(open.Base, ct);
+            var changed = 0;
+            await foreach (var _ in TreeDiff.DiffAsync(store.Nodes, @base?.Root, open.Root, ct)) changed++;
+            return Results.Json(new { id = open.Id, @base = open.Base, started = open.Started, changedFiles = changed });
+        });
+        api.MapPost("/repos/{repo}/branches/{branch}/commit/finish", async (string repo, string branch, FinishBody? body, CancellationToken ct) =>
+            Results.Json(CommitJson(await store.FinishCommitAsync(repo, branch, body?.Message, ct))));
+        api.MapDelete("/repos/{repo}/branches/{branch}/commit", async (string repo, string branch, CancellationToken ct) =>
+        {
+            await store.AbandonCommitAsync(repo, branch, ct);
             return Results.NoContent();
         });
 
@@ -177,6 +202,7 @@ public static class AdminApi
 
     public sealed record RepoCreate(string Name, string? Branch);
     public sealed record BranchCreate(string Name, string? From);
+    public sealed record FinishBody(string? Message);
 
     private static IResult NotFound(string message) => Results.Json(new { error = "NotFound", message }, statusCode: 404);
 
