@@ -3,4 +3,4 @@
 # Extra arguments are passed on (e.g. --port 9000 --data-dir /srv/strata); see --help.
 set -euo pipefail
 cd "$(dirname "$0")"
-exec dotnet run --project src/Strata.Server -c Release -- serve "$@"
+exec dotnet run --project src/Strata.Cli -c Release -- serve "$@"

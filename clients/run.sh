@@ -32,14 +32,14 @@ install_packages() {
 
 install_packages
 
-dll="$root/src/Strata.Server/bin/Release/net10.0/strata.dll"
+dll="$root/src/Strata.Cli/bin/Release/net10.0/strata.dll"
 if [ ! -f "$dll" ]; then
-  dotnet build "$root/src/Strata.Server" -c Release -nologo -v q >&2 || { echo "0 passed, 1 failed"; exit 1; }
+  dotnet build "$root/src/Strata.Cli" -c Release -nologo -v q >&2 || { echo "0 passed, 1 failed"; exit 1; }
 fi
 
 work=$(mktemp -d /tmp/strata-clients.XXXXXX)
 port=$(( 31000 + RANDOM % 2000 ))
-dotnet "$dll" --data-dir "$work/data" --port "$port" --admin-port "$((port + 1))" --quiet > "$work/server.log" 2>&1 &
+dotnet "$dll" serve --data-dir "$work/data" --port "$port" --admin-port "$((port + 1))" --quiet > "$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do

@@ -189,6 +189,18 @@ public static class AdminApi
             return Results.Json(list);
         });
 
+        // A file's bytes at any reference (the CLI's `file get`), streamed chunk by chunk.
+        api.MapGet("/repos/{repo}/content", async (HttpContext http, string repo, string at, string path, CancellationToken ct) =>
+        {
+            var c = await store.ResolveRefAsync(repo, at, ct);
+            var f = await store.GetFileAsync(c, path, ct);
+            if (f is null) return NotFound($"{path} does not exist at {at}");
+            http.Response.ContentType = f.Header("content-type") ?? "application/octet-stream";
+            http.Response.ContentLength = f.Size;
+            await ContentReader.CopyToAsync(store.Chunks, f, 0, f.Size, http.Response.Body, ct);
+            return Results.Empty;
+        });
+
         api.MapGet("/repos/{repo}/diff", async (string repo, string from, string to, CancellationToken ct) =>
         {
             var a = await store.ResolveRefAsync(repo, from, ct);
