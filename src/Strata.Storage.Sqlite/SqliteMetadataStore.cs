@@ -37,6 +37,8 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
                 commit_id TEXT NOT NULL, is_delete INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
                 modified INTEGER NOT NULL, PRIMARY KEY(repo, key, height, commit_id)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS versions_by_commit ON versions(repo, commit_id, key);
+            -- Listings read a key's versions newest first: this order is what the index must give.
+            CREATE INDEX IF NOT EXISTS versions_newest_first ON versions(repo, key, height DESC);
             CREATE TABLE IF NOT EXISTS open_commits(repo TEXT NOT NULL, branch TEXT NOT NULL, id TEXT NOT NULL,
                 base TEXT, root BLOB, started INTEGER NOT NULL, PRIMARY KEY(repo, branch));
             CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, admin INTEGER NOT NULL);
@@ -326,11 +328,11 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
     public Task<IReadOnlyList<UploadInfo>> ListUploadsAsync(string repo, string branch, string prefix, string keyMarker, string uploadIdMarker, int limit, CancellationToken ct)
     {
         using var c = Open();
-        // substr(key, 1, n) = prefix rather than LIKE, so that % and _ in keys are not wildcards.
+        var (lo, hi) = PrefixRange(prefix, keyMarker);
         using var cmd = Cmd(c, $"""
-            SELECT {UploadCols} FROM uploads WHERE repo=$r AND branch=$b AND completion IS NULL AND substr(key, 1, length($p)) = $p
-              AND (key > $km OR (key = $km AND id > $im)) ORDER BY key, id LIMIT $n
-            """, ("$r", repo), ("$b", branch), ("$p", prefix), ("$km", keyMarker), ("$im", uploadIdMarker), ("$n", limit));
+            SELECT {UploadCols} FROM uploads WHERE repo=$r AND branch=$b AND completion IS NULL AND key >= $lo AND key < $hi
+              AND NOT (key = $km AND id <= $im) ORDER BY key, id LIMIT $n
+            """, ("$r", repo), ("$b", branch), ("$lo", lo), ("$hi", hi), ("$km", keyMarker), ("$im", uploadIdMarker), ("$n", limit));
         return Task.FromResult<IReadOnlyList<UploadInfo>>(ReadUploads(cmd));
     }
 
@@ -444,17 +446,26 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Keys with the prefix, from the marker on, as a range SQLite's BINARY (UTF-8 byte) order can
+    /// seek: [max(prefix, marker), prefix + U+10FFFF).
+    /// </summary>
+    private static (string Lo, string Hi) PrefixRange(string prefix, string marker) =>
+        (Strata.Core.Tree.KeyOrder.Instance.Compare(marker, prefix) > 0 ? marker : prefix, prefix + "\U0010FFFF");
+
     private static VersionRow ReadVersion(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3) != 0, r.GetInt64(4), r.GetString(5), r.GetInt64(6));
 
     public Task<IReadOnlyList<VersionRow>> ListVersionsAsync(string repo, string prefix, string keyMarker, long heightMarker, int limit, CancellationToken ct)
     {
         using var c = Open();
+        // Range bounds (not substr or OR) so that the primary key index answers in O(log n + page).
+        var (lo, hi) = PrefixRange(prefix, keyMarker);
         using var cmd = Cmd(c, """
             SELECT key, commit_id, height, is_delete, size, etag, modified FROM versions
-            WHERE repo=$r AND substr(key, 1, length($p)) = $p AND (key > $k OR (key = $k AND height < $h))
+            WHERE repo=$r AND key >= $lo AND key < $hi AND NOT (key = $k AND height >= $h)
             ORDER BY key, height DESC LIMIT $n
-            """, ("$r", repo), ("$p", prefix), ("$k", keyMarker), ("$h", heightMarker), ("$n", limit));
+            """, ("$r", repo), ("$lo", lo), ("$hi", hi), ("$k", keyMarker), ("$h", heightMarker), ("$n", limit));
         using var r = cmd.ExecuteReader();
         var list = new List<VersionRow>();
         while (r.Read()) list.Add(ReadVersion(r));

@@ -43,7 +43,7 @@ public static class ListObjectVersions
         var items = new List<Item>();
         var truncated = false;
         var head = snap.Commit;
-        var onBranch = new Dictionary<long, string?>();
+        var onBranch = new BranchFilter(r, head);
         string? lastKey = versionMarker.Length > 0 ? keyMarker : null; // a key resumed mid-way has its latest version on an earlier page
         var (curKey, curHeight) = (keyMarker, heightMarker);
         while (head is not null && !truncated)
@@ -53,7 +53,7 @@ public static class ListObjectVersions
             foreach (var row in batch)
             {
                 (curKey, curHeight) = (row.Key, row.Height);
-                if (!await OnBranchAsync(r, head, row, onBranch).ConfigureAwait(false)) continue;
+                if (!await onBranch.ContainsAsync(row).ConfigureAwait(false)) continue;
                 var cut = delimiter.Length == 0 ? -1 : row.Key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal);
                 if (cut >= 0)
                 {
@@ -119,15 +119,22 @@ public static class ListObjectVersions
         w.WriteEndElement();
     }
 
-    /// <summary>Whether the row's commit is in the history of the bucket's commit (other branches share the index).</summary>
-    private static async Task<bool> OnBranchAsync(S3Request r, CommitInfo head, VersionRow row, Dictionary<long, string?> cache)
+    /// <summary>
+    /// Whether a row's commit is in the history of the bucket's commit (other branches share the
+    /// index). Rows of one key come newest first, so each ancestor is found by walking down from
+    /// the previous one (a short skip-list walk) rather than from the head.
+    /// </summary>
+    private sealed class BranchFilter(S3Request r, CommitInfo? head)
     {
-        if (row.Height > head.Height) return false;
-        if (!cache.TryGetValue(row.Height, out var id))
+        private CommitInfo? _walk;
+
+        public async Task<bool> ContainsAsync(VersionRow row)
         {
-            id = (await r.Store.Commits.AncestorAtAsync(head, row.Height, r.Ct).ConfigureAwait(false))?.Id;
-            cache[row.Height] = id;
+            if (head is null || row.Height > head.Height) return false;
+            var from = _walk is not null && _walk.Height >= row.Height ? _walk : head;
+            var found = await r.Store.Commits.AncestorAtAsync(from, row.Height, r.Ct).ConfigureAwait(false);
+            _walk = found;
+            return found?.Id == row.CommitId;
         }
-        return id == row.CommitId;
     }
 }
