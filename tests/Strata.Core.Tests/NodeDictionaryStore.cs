@@ -31,4 +31,9 @@ internal class NodeDictionaryStoreBase : IMetadataStore
     public Task MarkUploadCompletedAsync(string uploadId, IReadOnlyList<KeyValuePair<string, string>> completion, CancellationToken ct) => throw new NotSupportedException();
     public Task<IReadOnlyList<VersionRow>> ListVersionsAsync(string repo, string prefix, string keyMarker, long heightMarker, int limit, CancellationToken ct) => throw new NotSupportedException();
     public Task<VersionRow?> GetVersionAsync(string repo, string key, string commitId, CancellationToken ct) => throw new NotSupportedException();
+    public Task<OpenCommit?> GetOpenCommitAsync(string repo, string branch, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> StartCommitAsync(OpenCommit commit, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> TryUpdateOpenCommitAsync(OpenCommit commit, Hash? expectedRoot, Hash? newRoot, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> TryFinishCommitAsync(OpenCommit open, CommitInfo commit, IReadOnlyCollection<VersionRow> versions, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> AbandonCommitAsync(string repo, string branch, string id, CancellationToken ct) => throw new NotSupportedException();
 }
