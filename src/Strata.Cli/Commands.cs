@@ -54,6 +54,11 @@ internal static class Commands
             _ => v.ToString(),
         } : "";
 
+    /// <summary>A timestamp as local-free, second-resolution text (tables stay narrow).</summary>
+    internal static string Time(JsonElement e, string name) =>
+        DateTimeOffset.TryParse(S(e, name), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var t)
+            ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) : S(e, name);
+
     internal static string Size(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? Human(v.GetInt64()) : "";
 
@@ -75,11 +80,11 @@ internal static class Commands
         repo.Subcommands.Add(Leaf(console, "list", "list repos with their size and file count", [],
             (pr, a, ct) => a.GetAsync("repos", ct),
             r => Table(console, r.EnumerateArray(), ("REPO", x => S(x, "name")), ("BRANCHES", x => string.Join(", ", x.GetProperty("branches").EnumerateArray().Select(b => S(b, "name")))),
-                ("FILES (master)", x => MasterOf(x, "files")), ("SIZE (master)", x => MasterOf(x, "size", human: true)), ("CREATED", x => S(x, "created")))));
+                ("FILES (master)", x => MasterOf(x, "files")), ("SIZE (master)", x => MasterOf(x, "size", human: true)), ("CREATED", x => Time(x, "created")))));
         repo.Subcommands.Add(Leaf(console, "inspect", "show a repo's branches, heads, sizes and file counts", [name],
             (pr, a, ct) => a.GetAsync($"repos/{Uri.EscapeDataString(pr.GetValue(name)!)}", ct),
             r => Table(console, r.GetProperty("branches").EnumerateArray(), ("BRANCH", x => S(x, "name")), ("HEAD", x => S(x, "head")),
-                ("FILES", x => S(x, "files")), ("SIZE", x => Size(x, "size")), ("CREATED", x => S(x, "created")))));
+                ("FILES", x => S(x, "files")), ("SIZE", x => Size(x, "size")), ("CREATED", x => Time(x, "created")))));
         repo.Subcommands.Add(Leaf(console, "delete", "delete a repo and all its branches", [name],
             (pr, a, ct) => a.DeleteAsync($"repos/{Uri.EscapeDataString(pr.GetValue(name)!)}", ct),
             _ => console.Out.MarkupLine("deleted")));
@@ -108,7 +113,7 @@ internal static class Commands
             r => console.Out.MarkupLineInterpolated($"created branch [bold]{S(r, "name")}[/] at {(S(r, "head") is { Length: > 0 } h ? h : "(empty)")}"), [from]));
         branch.Subcommands.Add(Leaf(console, "list", "list a repo's branches", [repoArg],
             (pr, a, ct) => a.GetAsync($"repos/{pr.GetValue(repoArg)}/branches", ct),
-            r => Table(console, r.EnumerateArray(), ("BRANCH", x => S(x, "name")), ("HEAD", x => S(x, "head")), ("CREATED", x => S(x, "created")))));
+            r => Table(console, r.EnumerateArray(), ("BRANCH", x => S(x, "name")), ("HEAD", x => S(x, "head")), ("CREATED", x => Time(x, "created")))));
         branch.Subcommands.Add(Leaf(console, "delete", "delete a branch (its commits stay reachable by id)", [target],
             (pr, a, ct) =>
             {
@@ -132,7 +137,7 @@ internal static class Commands
                 return a.GetAsync($"repos/{r.Repo}/branches/{r.Ref}/commits?limit={pr.GetValue(limit)}", ct);
             },
             r => Table(console, r.GetProperty("commits").EnumerateArray(), ("COMMIT", x => S(x, "id")), ("PARENT", x => S(x, "parent")),
-                ("TIME", x => S(x, "time")), ("MESSAGE", x => S(x, "message"))), [limit]));
+                ("TIME", x => Time(x, "time")), ("MESSAGE", x => S(x, "message"))), [limit]));
         commit.Subcommands.Add(Leaf(console, "inspect", "a commit with its changed files and sizes", [target],
             (pr, a, ct) =>
             {

@@ -38,7 +38,7 @@ internal static class FileCommands
                 return a.GetAsync($"repos/{r.Repo}/files?at={Uri.EscapeDataString(r.Ref!)}&prefix={Uri.EscapeDataString(prefix)}&limit=10000", ct);
             },
             r => Table(console, r.GetProperty("files").EnumerateArray(), ("PATH", x => S(x, "path")), ("SIZE", x => Size(x, "size")),
-                ("COMMIT", x => S(x, "commit")), ("MODIFIED", x => S(x, "modified")))));
+                ("COMMIT", x => S(x, "commit")), ("MODIFIED", x => Time(x, "modified")))));
         file.Subcommands.Add(Leaf(console, "history", "the commits that changed a file, newest first", [target],
             (pr, a, ct) =>
             {
@@ -47,7 +47,7 @@ internal static class FileCommands
                 return a.GetAsync($"repos/{r.Repo}/history?at={Uri.EscapeDataString(r.Ref!)}&path={Uri.EscapeDataString(r.Path)}", ct);
             },
             r => Table(console, r.EnumerateArray(), ("COMMIT", x => S(x, "commit")), ("CHANGE", x => S(x, "deleted") == "True" ? "deleted" : "written"),
-                ("SIZE", x => Size(x, "size")), ("MODIFIED", x => S(x, "modified")))));
+                ("SIZE", x => Size(x, "size")), ("MODIFIED", x => Time(x, "modified")))));
         return file;
     }
 
