@@ -1,7 +1,7 @@
 namespace Strata.Core;
 
-/// <summary>A part of a multipart object: its size and its checksum (in the upload's algorithm), if any.</summary>
-public readonly record struct PartRef(long Size, string? Checksum);
+/// <summary>A part of a multipart object: its size, its checksum (in the upload's algorithm) if any, and its MD5 (hex).</summary>
+public readonly record struct PartRef(long Size, string? Checksum, string? Md5 = null);
 
 /// <summary>One stored chunk of a file's content.</summary>
 public readonly record struct ChunkRef(Hash Id, int Length);

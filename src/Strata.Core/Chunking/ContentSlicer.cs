@@ -11,6 +11,39 @@ namespace Strata.Core.Chunking;
 /// </summary>
 public static class ContentSlicer
 {
+    /// <summary>
+    /// The content of a range that is exactly one recorded part of a multipart object (or all of
+    /// a single-part one), taken without reading a byte: parts are chunked on their own, so their
+    /// bounds are chunk bounds, and their MD5s are on record. Null when the range is anything else.
+    /// </summary>
+    public static ContentInfo? TryWholePart(FileEntry file, long start, long length)
+    {
+        byte[]? md5 = null;
+        if (file.Parts.Count == 0)
+        {
+            if (start == 0 && length == file.Size && !file.ETag.Contains('-')) md5 = Convert.FromHexString(file.ETag.Trim('"'));
+        }
+        else
+        {
+            long offset = 0;
+            foreach (var p in file.Parts)
+            {
+                if (offset == start && p.Size == length && p.Md5 is not null) md5 = Convert.FromHexString(p.Md5);
+                offset += p.Size;
+            }
+        }
+        if (md5 is null) return null;
+        var list = new List<ChunkRef>();
+        long pos = 0;
+        foreach (var c in file.Chunks)
+        {
+            if (pos >= start && pos + c.Length <= start + length) list.Add(c);
+            pos += c.Length;
+        }
+        if (list.Sum(c => (long)c.Length) != length) return null; // bounds not on chunk bounds after all
+        return new ContentInfo(length, md5, ContentAddress.Of(list), list);
+    }
+
     public static async Task<ContentInfo> SliceAsync(IChunkStore chunks, FileEntry file, long start, long length, CancellationToken ct)
     {
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);

@@ -75,6 +75,7 @@ public static class NodeCodec
         {
             w.Write7BitEncodedInt64(p.Size);
             w.Write(p.Checksum ?? "");
+            w.Write(p.Md5 ?? "");
         }
     }
 
@@ -85,7 +86,8 @@ public static class NodeCodec
         {
             var size = r.Read7BitEncodedInt64();
             var sum = r.ReadString();
-            a[i] = new PartRef(size, sum.Length == 0 ? null : sum);
+            var md5 = r.ReadString();
+            a[i] = new PartRef(size, sum.Length == 0 ? null : sum, md5.Length == 0 ? null : md5);
         }
         return a;
     }

@@ -132,7 +132,7 @@ public static class CompleteMultipartUpload
             Size = parts.Sum(p => p.Size), ETag = MultipartUploads.MultipartETag(parts),
             Chunks = parts.SelectMany(p => p.Chunks).ToList(), ContentHash = default, CommitId = "", ModifiedUnixMs = 0,
             Headers = u.Headers, Checksums = checksums, Parts = parts.Select(p => new PartRef(p.Size,
-                u.ChecksumAlgorithm is { } alg ? p.Checksums.FirstOrDefault(c => c.Key == alg).Value : null)).ToList(),
+                u.ChecksumAlgorithm is { } alg ? p.Checksums.FirstOrDefault(c => c.Key == alg).Value : null, Convert.ToHexStringLower(p.Md5))).ToList(),
         };
         entryTemplate = entryTemplate with { ContentHash = ContentAddress.Of(entryTemplate.Chunks) };
         var conditional = r.Header("If-Match") is not null || r.Header("If-None-Match") is not null;

@@ -36,10 +36,13 @@ public static class UploadPart
         var u = await UploadAsync(r).ConfigureAwait(false);
         var src = await CopySource.ResolveAsync(r).ConfigureAwait(false);
         var (start, length) = SourceRange(r.Header("x-amz-copy-source-range"), src.Entry.Size);
-        var content = await ContentSlicer.SliceAsync(r.Store.Chunks, src.Entry, start, length, r.Ct).ConfigureAwait(false);
+        // A copy of exactly one source part (aws s3 cp s3://… s3://… uses the same part size) reads nothing.
+        var content = ContentSlicer.TryWholePart(src.Entry, start, length)
+            ?? await ContentSlicer.SliceAsync(r.Store.Chunks, src.Entry, start, length, r.Ct).ConfigureAwait(false);
         var checksums = new List<KeyValuePair<string, string>>();
         if (u.ChecksumAlgorithm is { } a && ChecksumAlgorithms.Parse(a) is { } alg)
-            checksums.Add(new(a, await ComputeAsync(r, alg, src.Entry, start, length).ConfigureAwait(false)));
+            checksums.Add(new(a, KnownPartChecksum(src.Entry, a, start, length)
+                ?? await ComputeAsync(r, alg, src.Entry, start, length).ConfigureAwait(false)));
         var part = await r.Store.Uploads.PutPartAsync(u, number, content, checksums, r.Ct).ConfigureAwait(false);
         r.Response.Headers["x-amz-copy-source-version-id"] = src.Entry.CommitId;
         await XmlOut.WriteAsync(r.Response, "CopyPartResult", w =>
@@ -63,6 +66,21 @@ public static class UploadPart
             throw new S3Exception(S3ErrorCode.InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy");
         if (last >= size) throw new S3Exception(S3ErrorCode.InvalidRange, $"The requested range is not satisfiable: the source is {size} bytes");
         return (first, last - first + 1);
+    }
+
+    /// <summary>The recorded checksum of the source range when it is one whole part (or the whole object) in the same algorithm.</summary>
+    private static string? KnownPartChecksum(FileEntry f, string alg, long start, long length)
+    {
+        if (f.Checksums.Count == 0 || f.Checksums[0].Key != alg) return null;
+        if (f.Parts.Count == 0)
+            return start == 0 && length == f.Size && !f.Checksums[0].Value.Contains('-') ? f.Checksums[0].Value : null;
+        long offset = 0;
+        foreach (var p in f.Parts)
+        {
+            if (offset == start && p.Size == length) return p.Checksum;
+            offset += p.Size;
+        }
+        return null;
     }
 
     private static async Task<string> ComputeAsync(S3Request r, ChecksumAlgorithm alg, FileEntry f, long start, long length)
