@@ -54,9 +54,39 @@ public sealed class S3Request
         if (path.StartsWith('/')) path = path[1..];
         if (path.Length == 0) return (null, null);
         var slash = path.IndexOf('/');
-        if (slash < 0) return (Uri.UnescapeDataString(path), null);
-        var bucket = Uri.UnescapeDataString(path[..slash]);
+        if (slash < 0) return (Unescape(path), null);
+        var bucket = Unescape(path[..slash]);
         var key = path[(slash + 1)..];
-        return (bucket, key.Length == 0 ? null : Uri.UnescapeDataString(key));
+        return (bucket, key.Length == 0 ? null : Unescape(key));
+    }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Percent-decodes a path segment; escapes that do not form UTF-8 are InvalidURI, as in S3.</summary>
+    private static string Unescape(string s)
+    {
+        if (!s.Contains('%')) return s;
+        var bytes = new List<byte>(s.Length);
+        var run = 0; // start of the current run of literal characters
+        for (var i = 0; i <= s.Length; i++)
+        {
+            var escape = i + 2 < s.Length && s[i] == '%' && Uri.IsHexDigit(s[i + 1]) && Uri.IsHexDigit(s[i + 2]);
+            if (i < s.Length && !escape) continue;
+            bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(s[run..i]));
+            if (escape)
+            {
+                bytes.Add(Convert.ToByte(s.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            run = i + 1;
+        }
+        try
+        {
+            return StrictUtf8.GetString(bytes.ToArray());
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new S3Exception(S3ErrorCode.InvalidURI);
+        }
     }
 }

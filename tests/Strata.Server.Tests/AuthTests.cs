@@ -164,4 +164,18 @@ public class AuthTests(ServerFixture fx) : IClassFixture<ServerFixture>
         Assert.Equal(HttpStatusCode.Forbidden, resp.StatusCode);
         Assert.Contains("RequestTimeTooSkewed", await resp.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task EscapesThatAreNotUtf8AreInvalidUri()
+    {
+        var bucket = await NewBucketWithObjectAsync();
+        using var s3 = fx.Client();
+        var url = await s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+        { BucketName = bucket, Key = "k", Expires = DateTime.UtcNow.AddMinutes(5), Protocol = Protocol.HTTP, Verb = HttpVerb.GET });
+        using var http = new HttpClient();
+        // %C3%28 is not UTF-8: S3 answers 400 InvalidURI before anything else.
+        var resp = await http.GetAsync(url.Replace("/k?", "/k%C3%28?"));
+        Assert.Equal(HttpStatusCode.BadRequest, resp.StatusCode);
+        Assert.Contains("<Code>InvalidURI</Code>", await resp.Content.ReadAsStringAsync());
+    }
 }

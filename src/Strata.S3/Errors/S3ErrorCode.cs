@@ -23,6 +23,7 @@ public enum S3ErrorCode
     InvalidRange,
     InvalidRequest,
     InvalidStorageClass,
+    InvalidURI,
     KeyTooLongError,
     MalformedXML,
     MethodNotAllowed,

@@ -25,6 +25,7 @@ public static class S3ErrorTable
         [S3ErrorCode.InvalidRange] = (416, "The requested range is not satisfiable"),
         [S3ErrorCode.InvalidRequest] = (400, "Invalid Request"),
         [S3ErrorCode.InvalidStorageClass] = (400, "The storage class you specified is not valid"),
+        [S3ErrorCode.InvalidURI] = (400, "Couldn't parse the specified URI."),
         [S3ErrorCode.KeyTooLongError] = (400, "Your key is too long"),
         [S3ErrorCode.MalformedXML] = (400, "The XML you provided was not well-formed or did not validate against our published schema."),
         [S3ErrorCode.MethodNotAllowed] = (405, "The specified method is not allowed against this resource."),
