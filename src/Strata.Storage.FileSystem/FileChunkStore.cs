@@ -15,7 +15,10 @@ public sealed class FileChunkStore : IChunkStore
     public FileChunkStore(string root)
     {
         _root = root;
-        Directory.CreateDirectory(Path.Combine(root, "tmp"));
+        var tmp = Path.Combine(root, "tmp");
+        Directory.CreateDirectory(tmp);
+        // Temporary files left by a crash were never renamed into place: nothing refers to them.
+        foreach (var f in Directory.EnumerateFiles(tmp)) File.Delete(f);
     }
 
     private string PathOf(Hash id)
