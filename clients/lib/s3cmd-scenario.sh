@@ -5,6 +5,7 @@
 # s3cmd speaks ListObjects v1 only and cannot read an older version, so there is no list-v2 and
 # no old-version step; get-range uses `s3cmd get --continue`, which asks for `Range: bytes=N-`.
 set -u
+. "$(dirname "$0")/common.sh"
 
 case "${1:-v4}" in
     v2) SIGV2=True; NAME=s3cmd-v2 ;;
@@ -48,9 +49,6 @@ BADCFG="$SCRATCH/s3cfg-wrong-secret"
 write_config "$CFG" "$STRATA_TOKEN"
 write_config "$BADCFG" wrong
 
-failures=0
-ok()  { echo "ok $1"; }
-nok() { echo "not ok $1: $2"; failures=$((failures + 1)); }
 
 # s3 ARGS...: stdout and stderr go to the log.
 s3() {

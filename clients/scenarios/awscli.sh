@@ -3,7 +3,7 @@
 # See clients/CONTRACT.md for the environment, the output format and the step names.
 set -u
 
-AWS_BIN=/usr/bin/aws
+. "$(dirname "$0")/../lib/common.sh"
 if [ ! -x "$AWS_BIN" ]; then
     echo "skip: $AWS_BIN (Debian's awscli) not installed"
     exit 77
@@ -20,29 +20,8 @@ mkdir -p "$W" "$SCRATCH/home/.aws"
 
 # Client configuration lives in $SCRATCH only.
 export HOME="$SCRATCH/home"
-export AWS_CONFIG_FILE="$HOME/.aws/config"
-export AWS_SHARED_CREDENTIALS_FILE="$HOME/.aws/credentials"
-printf '[default]\nregion = us-east-1\noutput = json\n' >"$AWS_CONFIG_FILE"
-: >"$AWS_SHARED_CREDENTIALS_FILE"
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_CA_BUNDLE AWS_ENDPOINT_URL \
-      PYTHONPATH PYTHONHOME 2>/dev/null || true
-export AWS_ACCESS_KEY_ID="$STRATA_TOKEN" AWS_SECRET_ACCESS_KEY="$STRATA_TOKEN"
-export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
+use_aws_cli
 
-failures=0
-ok()  { echo "ok $1"; }
-nok() { echo "not ok $1: $2"; failures=$((failures + 1)); }
-
-# aws ARGS...: stdout and stderr go to the log.
-aws_() {
-    echo "+ aws $*" >>"$LOG"
-    "$AWS_BIN" --endpoint-url "$STRATA_ENDPOINT" "$@" >>"$LOG" 2>&1
-}
-# awsq ARGS...: stdout is printed (for --query output), stderr goes to the log.
-awsq() {
-    echo "+ aws $*" >>"$LOG"
-    "$AWS_BIN" --endpoint-url "$STRATA_ENDPOINT" "$@" 2>>"$LOG"
-}
 # get KEY FILE: download one object (single GET).
 get() { aws_ s3api get-object --bucket "$B" --key "$1" "$2"; }
 
@@ -184,27 +163,7 @@ else
 fi
 
 # --- presign-get -----------------------------------------------------------------------------
-url=$(awsq s3 presign "s3://$B/small.txt" --expires-in 300)
-rm -f "$W/presign.out"
-echo "+ curl $url" >>"$LOG"
-code=$(curl -s -o "$W/presign.out" -w '%{http_code}' "$url" 2>>"$LOG")
-# Flip the signature's first hex digit to get a tampered URL.
-bad_url="$url"
-sig=$(printf '%s' "$url" | sed -nE 's/.*[?&]X-Amz-Signature=([0-9a-f]+).*/\1/p')
-if [ -n "$sig" ]; then
-    first=${sig:0:1}; repl=0; [ "$first" = 0 ] && repl=1
-    bad_url=${url/X-Amz-Signature=$sig/X-Amz-Signature=$repl${sig:1}}
-fi
-bad_code=$(curl -s -o /dev/null -w '%{http_code}' "$bad_url" 2>>"$LOG")
-if [ -z "$url" ]; then
-    nok presign-get "aws s3 presign printed nothing"
-elif [ "$code" != 200 ] || ! cmp -s "$W/small.txt" "$W/presign.out"; then
-    nok presign-get "curl of the presigned URL answered $code or other content"
-elif [ "$bad_code" != 403 ]; then
-    nok presign-get "curl of a presigned URL with a tampered signature answered $bad_code, expected 403"
-else
-    ok presign-get
-fi
+check_presign "aws s3 presign" "$(awsq s3 presign "s3://$B/small.txt" --expires-in 300)" "$W/small.txt"
 
 # --- special-key -----------------------------------------------------------------------------
 SK='dir/a b+c&d=e-é.txt'

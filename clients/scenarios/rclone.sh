@@ -5,6 +5,7 @@
 # presigns with `rclone link`; it cannot read an older version, so there is no old-version step.
 # rclone 1.60 deletes several files with one DELETE each (it has no DeleteObjects call).
 set -u
+. "$(dirname "$0")/../lib/common.sh"
 
 if ! command -v rclone >/dev/null 2>&1; then
     echo "skip: rclone not installed"
@@ -27,9 +28,6 @@ export RCLONE_CONFIG_ST_TYPE=s3 RCLONE_CONFIG_ST_PROVIDER=Other RCLONE_CONFIG_ST
        RCLONE_CONFIG_ST_REGION=us-east-1 RCLONE_CONFIG_ST_FORCE_PATH_STYLE=true
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE 2>/dev/null || true
 
-failures=0
-ok()  { echo "ok $1"; }
-nok() { echo "not ok $1: $2"; failures=$((failures + 1)); }
 
 # rclone 1.60 fails when AWS_CA_BUNDLE is set, so it is always run without it.
 # rc ARGS...: stdout and stderr go to the log.
@@ -184,26 +182,7 @@ else
 fi
 
 # --- presign-get (rclone link makes a SigV4 presigned URL) ------------------------------------
-url=$(rcq link --expire 5m "st:$B/small.txt")
-echo "+ curl $url" >>"$LOG"
-rm -f "$W/presign.out"
-code=$(curl -s -o "$W/presign.out" -w '%{http_code}' "$url" 2>>"$LOG")
-sig=$(printf '%s' "$url" | sed -nE 's/.*[?&]X-Amz-Signature=([0-9a-f]+).*/\1/p')
-bad_url="$url"
-if [ -n "$sig" ]; then
-    repl=0; [ "${sig:0:1}" = 0 ] && repl=1
-    bad_url=${url/X-Amz-Signature=$sig/X-Amz-Signature=$repl${sig:1}}
-fi
-bad_code=$(curl -s -o /dev/null -w '%{http_code}' "$bad_url" 2>>"$LOG")
-if [ -z "$url" ]; then
-    nok presign-get "rclone link printed nothing"
-elif [ "$code" != 200 ] || ! cmp -s "$W/small.txt" "$W/presign.out"; then
-    nok presign-get "curl of the presigned URL answered $code or other content"
-elif [ "$bad_code" != 403 ]; then
-    nok presign-get "curl of a presigned URL with a tampered signature answered $bad_code, expected 403"
-else
-    ok presign-get
-fi
+check_presign "rclone link" "$(rcq link --expire 5m "st:$B/small.txt")" "$W/small.txt"
 
 # --- special-key -----------------------------------------------------------------------------
 SK='dir/a b+c&d=e-é.txt'

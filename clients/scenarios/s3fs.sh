@@ -5,7 +5,7 @@
 # bucket and checks afterwards that what s3fs wrote is there as plain S3 objects.
 set -u
 
-AWS_BIN=/usr/bin/aws
+. "$(dirname "$0")/../lib/common.sh"
 if ! command -v s3fs >/dev/null 2>&1; then
     echo "skip: s3fs not installed (apt-get install -y s3fs fuse3)"
     exit 77
@@ -32,31 +32,13 @@ mkdir -p "$W" "$MNT" "$SCRATCH/home/.aws"
 
 # Client configuration lives in $SCRATCH only.
 export HOME="$SCRATCH/home"
-export AWS_CONFIG_FILE="$HOME/.aws/config"
-export AWS_SHARED_CREDENTIALS_FILE="$HOME/.aws/credentials"
-printf '[default]\nregion = us-east-1\noutput = json\ns3 =\n    addressing_style = path\n' >"$AWS_CONFIG_FILE"
-: >"$AWS_SHARED_CREDENTIALS_FILE"
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_CA_BUNDLE AWS_ENDPOINT_URL \
-      PYTHONPATH PYTHONHOME 2>/dev/null || true
-export AWS_ACCESS_KEY_ID="$STRATA_TOKEN" AWS_SECRET_ACCESS_KEY="$STRATA_TOKEN"
-export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
+use_aws_cli
 
 PASSWD="$SCRATCH/passwd-s3fs"
 ( umask 077; printf '%s:%s\n' "$STRATA_TOKEN" "$STRATA_TOKEN" >"$PASSWD" )
 chmod 600 "$PASSWD"
 
-failures=0
-ok()  { echo "ok $1"; }
-nok() { echo "not ok $1: $2"; failures=$((failures + 1)); }
 
-aws_() {
-    echo "+ aws $*" >>"$LOG"
-    "$AWS_BIN" --endpoint-url "$STRATA_ENDPOINT" "$@" >>"$LOG" 2>&1
-}
-awsq() {
-    echo "+ aws $*" >>"$LOG"
-    "$AWS_BIN" --endpoint-url "$STRATA_ENDPOINT" "$@" 2>>"$LOG"
-}
 
 S3FS_PID=""
 mounted() { mountpoint -q "$MNT" 2>/dev/null || grep -qs " $MNT fuse" /proc/mounts; }
