@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Xml;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Strata.Core;
@@ -126,19 +125,15 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
         ctx.Response.StatusCode = e.Status;
         if (e.Status == 304 || HttpMethods.IsHead(ctx.Request.Method)) return;
         var resource = req?.Key is { } key ? $"/{req.BucketName}/{key}" : req?.BucketName is { } b ? $"/{b}" : "/";
-        ctx.Response.ContentType = "application/xml";
-        await using var w = XmlWriter.Create(ctx.Response.Body, new XmlWriterSettings { Async = true, Encoding = new System.Text.UTF8Encoding(false) });
-        await w.WriteStartDocumentAsync().ConfigureAwait(false);
-        w.WriteStartElement("Error");
-        w.El("Code", e.Code.ToString());
-        w.El("Message", e.Message);
-        if (req?.BucketName is { } bn) w.El("BucketName", bn);
-        if (req?.Key is { } k2) w.El("Key", k2);
-        w.El("Resource", resource);
-        w.El("RequestId", requestId);
-        w.WriteEndElement();
-        await w.WriteEndDocumentAsync().ConfigureAwait(false);
-        await w.FlushAsync().ConfigureAwait(false);
+        await XmlOut.WriteAsync(ctx.Response, "Error", w =>
+        {
+            w.El("Code", e.Code.ToString());
+            w.El("Message", e.Message);
+            w.El("BucketName", req?.BucketName);
+            w.El("Key", req?.Key);
+            w.El("Resource", resource);
+            w.El("RequestId", requestId);
+        }, CancellationToken.None, e.Status, ns: null).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -44,7 +44,9 @@ public static class ContentSlicer
         return new ContentInfo(length, md5, ContentAddress.Of(list), list);
     }
 
-    public static async Task<ContentInfo> SliceAsync(IChunkStore chunks, FileEntry file, long start, long length, CancellationToken ct)
+    /// <param name="observe">Sees every byte of the range in order (to compute a checksum in the same pass).</param>
+    public static async Task<ContentInfo> SliceAsync(IChunkStore chunks, FileEntry file, long start, long length,
+        Action<ReadOnlyMemory<byte>>? observe, CancellationToken ct)
     {
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var list = new List<ChunkRef>();
@@ -66,7 +68,7 @@ public static class ContentSlicer
                 if (from > 0) s.Seek(from, SeekOrigin.Begin);
                 if (whole)
                 {
-                    await HashAsync(s, md5, c.Length, buf, ct).ConfigureAwait(false);
+                    await HashAsync(s, md5, observe, c.Length, buf, ct).ConfigureAwait(false);
                     list.Add(c);
                     continue;
                 }
@@ -77,6 +79,7 @@ public static class ContentSlicer
                     var mem = piece.AsMemory(0, to - from);
                     await s.ReadExactlyAsync(mem, ct).ConfigureAwait(false);
                     md5.AppendData(mem.Span);
+                    observe?.Invoke(mem);
                     var id = Hash.Of(mem.Span);
                     if (!await chunks.ExistsAsync(id, ct).ConfigureAwait(false))
                         await chunks.PutAsync(id, mem, ct).ConfigureAwait(false);
@@ -95,13 +98,14 @@ public static class ContentSlicer
         return new ContentInfo(length, md5.GetHashAndReset(), ContentAddress.Of(list), list);
     }
 
-    private static async Task HashAsync(Stream s, IncrementalHash md5, long count, byte[] buf, CancellationToken ct)
+    private static async Task HashAsync(Stream s, IncrementalHash md5, Action<ReadOnlyMemory<byte>>? observe, long count, byte[] buf, CancellationToken ct)
     {
         while (count > 0)
         {
             var n = await s.ReadAsync(buf.AsMemory(0, (int)Math.Min(buf.Length, count)), ct).ConfigureAwait(false);
             if (n == 0) throw new StrataException(StoreError.Corrupt, "chunk shorter than recorded");
             md5.AppendData(buf, 0, n);
+            observe?.Invoke(buf.AsMemory(0, n));
             count -= n;
         }
     }

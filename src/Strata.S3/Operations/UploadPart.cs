@@ -36,13 +36,22 @@ public static class UploadPart
         var u = await UploadAsync(r).ConfigureAwait(false);
         var src = await CopySource.ResolveAsync(r).ConfigureAwait(false);
         var (start, length) = SourceRange(r.Header("x-amz-copy-source-range"), src.Entry.Size);
-        // A copy of exactly one source part (aws s3 cp s3://… s3://… uses the same part size) reads nothing.
-        var content = ContentSlicer.TryWholePart(src.Entry, start, length)
-            ?? await ContentSlicer.SliceAsync(r.Store.Chunks, src.Entry, start, length, r.Ct).ConfigureAwait(false);
+        // A copy of exactly one source part (aws s3 cp s3://… s3://… uses the same part size) reads nothing;
+        // otherwise the range is read once, for its MD5 and, if the upload has one, its checksum.
+        var alg = u.ChecksumAlgorithm is { } a ? ChecksumAlgorithms.Parse(a) : null;
+        var known = alg is null ? null : KnownPartChecksum(src.Entry, u.ChecksumAlgorithm!, start, length);
+        using var sum = alg is { } al && known is null ? ChecksumAlgorithms.Create(al) : null;
+        var content = ContentSlicer.TryWholePart(src.Entry, start, length);
+        if (content is null)
+            content = await ContentSlicer.SliceAsync(r.Store.Chunks, src.Entry, start, length, sum is null ? null : m => sum.Append(m.Span), r.Ct).ConfigureAwait(false);
+        else if (sum is not null)
+            await ContentReader.VisitAsync(r.Store.Chunks, src.Entry, start, length, (m, _) =>
+            {
+                sum.Append(m.Span);
+                return ValueTask.CompletedTask;
+            }, r.Ct).ConfigureAwait(false);
         var checksums = new List<KeyValuePair<string, string>>();
-        if (u.ChecksumAlgorithm is { } a && ChecksumAlgorithms.Parse(a) is { } alg)
-            checksums.Add(new(a, KnownPartChecksum(src.Entry, a, start, length)
-                ?? await ComputeAsync(r, alg, src.Entry, start, length).ConfigureAwait(false)));
+        if ((known ?? sum?.GetBase64()) is { } value) checksums.Add(new(u.ChecksumAlgorithm!, value));
         var part = await r.Store.Uploads.PutPartAsync(u, number, content, checksums, r.Ct).ConfigureAwait(false);
         r.Response.Headers["x-amz-copy-source-version-id"] = src.Entry.CommitId;
         await XmlOut.WriteAsync(r.Response, "CopyPartResult", w =>
@@ -81,39 +90,5 @@ public static class UploadPart
             offset += p.Size;
         }
         return null;
-    }
-
-    private static async Task<string> ComputeAsync(S3Request r, ChecksumAlgorithm alg, FileEntry f, long start, long length)
-    {
-        using var sink = new ChecksumSink(alg);
-        await ContentReader.CopyToAsync(r.Store.Chunks, f, start, length, sink, r.Ct).ConfigureAwait(false);
-        return sink.Checksum.GetBase64();
-    }
-
-    /// <summary>A write-only stream that only checksums what is written to it.</summary>
-    private sealed class ChecksumSink(ChecksumAlgorithm alg) : Stream
-    {
-        public IncrementalChecksum Checksum { get; } = ChecksumAlgorithms.Create(alg);
-        public override void Write(ReadOnlySpan<byte> buffer) => Checksum.Append(buffer);
-        public override void Write(byte[] buffer, int offset, int count) => Checksum.Append(buffer.AsSpan(offset, count));
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
-        {
-            Checksum.Append(buffer.Span);
-            return ValueTask.CompletedTask;
-        }
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) Checksum.Dispose();
-            base.Dispose(disposing);
-        }
     }
 }

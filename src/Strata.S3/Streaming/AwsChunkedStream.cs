@@ -18,7 +18,7 @@ namespace Strata.S3.Streaming;
 /// covers the whole chunk), so a bad signature or a short body surfaces as an exception on a later
 /// read. Consumers must read to end of stream (a read returning 0) and commit nothing before that.
 /// </remarks>
-public sealed class AwsChunkedStream : Stream
+public sealed class AwsChunkedStream : ReadOnlyStream
 {
     /// <summary>Longest chunk header or trailer line accepted, CRLF excluded.</summary>
     public const int MaxLineLength = 4096;
@@ -91,15 +91,7 @@ public sealed class AwsChunkedStream : Stream
         ?? throw new InvalidOperationException("trailers are only known once the body has been read to its end");
 
     public override bool CanRead => !_disposed;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => _decoded;
-        set => throw new NotSupportedException();
-    }
+    protected override long BytesSoFar => _decoded;
 
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -404,11 +396,6 @@ public sealed class AwsChunkedStream : Stream
     private static S3Exception LineTooLong() =>
         Invalid($"an aws-chunked header or trailer line exceeds {MaxLineLength} bytes");
 
-    public override void Flush() { }
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -7,7 +7,7 @@ namespace Strata.S3.Streaming;
 /// S3 checksums. Results are available once the inner stream has reported end of stream, so a
 /// digest can never describe a body that was only partly read.
 /// </summary>
-public sealed class ChecksumStream : Stream
+public sealed class ChecksumStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -60,15 +60,7 @@ public sealed class ChecksumStream : Stream
     }
 
     public override bool CanRead => !_disposed;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => BytesRead;
-        set => throw new NotSupportedException();
-    }
+    protected override long BytesSoFar => BytesRead;
 
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -122,11 +114,6 @@ public sealed class ChecksumStream : Stream
             throw new InvalidOperationException("checksums are only final once the body has been read to its end");
     }
 
-    public override void Flush() { }
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

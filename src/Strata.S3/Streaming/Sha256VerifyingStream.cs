@@ -8,15 +8,22 @@ namespace Strata.S3.Streaming;
 /// a mismatch throws XAmzContentSHA256Mismatch before the reader sees end-of-stream, so a
 /// handler that reads to the end before committing never commits a tampered body.
 /// </summary>
-public sealed class Sha256VerifyingStream(Stream inner, string expectedHex) : Stream
+public sealed class Sha256VerifyingStream(Stream inner, string expectedHex) : ReadOnlyStream
 {
     private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private bool _done;
+    private long _read;
+
+    protected override long BytesSoFar => _read;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
         var n = await inner.ReadAsync(buffer, ct).ConfigureAwait(false);
-        if (n > 0) _sha.AppendData(buffer.Span[..n]);
+        if (n > 0)
+        {
+            _sha.AppendData(buffer.Span[..n]);
+            _read += n;
+        }
         else if (!_done && buffer.Length > 0)
         {
             _done = true;
@@ -32,14 +39,6 @@ public sealed class Sha256VerifyingStream(Stream inner, string expectedHex) : St
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
 
     public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

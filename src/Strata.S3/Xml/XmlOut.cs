@@ -15,7 +15,8 @@ public static class XmlOut
         Encoding = new UTF8Encoding(false), Indent = false, CheckCharacters = false,
     };
 
-    public static async Task WriteAsync(HttpResponse response, string root, Action<XmlWriter> body, CancellationToken ct, int status = 200)
+    /// <param name="ns">The S3 namespace, or null (S3 error documents have none).</param>
+    public static async Task WriteAsync(HttpResponse response, string root, Action<XmlWriter> body, CancellationToken ct, int status = 200, string? ns = Ns)
     {
         response.StatusCode = status;
         response.ContentType = "application/xml";
@@ -25,7 +26,8 @@ public static class XmlOut
         using (var w = XmlWriter.Create(buffer, Settings))
         {
             w.WriteStartDocument();
-            w.WriteStartElement(root, Ns);
+            if (ns is null) w.WriteStartElement(root);
+            else w.WriteStartElement(root, ns);
             body(w);
             w.WriteEndElement();
             w.WriteEndDocument();
