@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every Strata test: unit tests and end-to-end tests against a real server driven by
-# AWSSDK.S3 and the AWS CLI. Installs the Debian packages the client tests need when missing.
+# Runs every Strata test: unit tests, the storage contract tests (SQLite, PostgreSQL, files, S3),
+# end-to-end tests against real servers (one node, and two nodes on PostgreSQL + radosgw) driven
+# by AWSSDK.S3 and the AWS CLI, and the real-client suite. Installs and starts (as root, from
+# Debian) what they need: PostgreSQL, Ceph radosgw, the clients.
 # The last line is "N passed, N failed, N skipped", counted from the test results.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -15,18 +17,25 @@ if ! [ -x /usr/bin/aws ]; then
   fi
 fi
 
+# PostgreSQL and Ceph radosgw (Debian), for the storage contract tests and the two-node cluster tests.
+source tests/services/start.sh
+trap stop_services EXIT
+
 results=TestResults
 rm -rf "$results"
 dotnet test Strata.slnx -c Release --logger "trx" --results-directory "$results" "$@"
 status=$?
 
-# Real clients (AWS CLI, s3cmd, rclone, boto3, AWS SDK for JS v3, minio-js, s3fs) against a live server.
+# Real clients (AWS CLI, s3cmd, rclone, boto3, AWS SDK for JS v3, minio-js, s3fs) against a live
+# server on the embedded defaults, then against node B of a two-node cluster (PostgreSQL + radosgw).
 clients_log="$results/clients.txt"
 mkdir -p "$results"
 clients/run.sh | tee "$clients_log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+clients/run.sh --cluster | sed 's/^/cluster /' | tee "$results/clients-cluster.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
-python3 - "$results" "$clients_log" <<'PY'
+python3 - "$results" "$clients_log" "$results/clients-cluster.txt" <<'PY'
 import glob, re, sys, xml.etree.ElementTree as ET
 p = f = s = 0
 files = glob.glob(sys.argv[1] + "/*.trx")
@@ -37,13 +46,14 @@ for path in files:
 if not files:
     f += 1
     print("no test results found", file=sys.stderr)
-last = open(sys.argv[2]).read().strip().splitlines()[-1:] or [""]
-m = re.match(r"(\d+) passed, (\d+) failed, (\d+) skipped", last[0])
-if m:
-    p += int(m.group(1)); f += int(m.group(2)); s += int(m.group(3))
-else:
-    f += 1
-    print("client suite printed no summary", file=sys.stderr)
+for log in sys.argv[2:]:
+    last = open(log).read().strip().splitlines()[-1:] or [""]
+    m = re.match(r"(?:cluster )?(\d+) passed, (\d+) failed, (\d+) skipped", last[0])
+    if m:
+        p += int(m.group(1)); f += int(m.group(2)); s += int(m.group(3))
+    else:
+        f += 1
+        print(f"{log}: the client suite printed no summary", file=sys.stderr)
 print(f"{p} passed, {f} failed, {s} skipped")
 PY
 exit $status

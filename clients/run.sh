@@ -2,11 +2,16 @@
 # Runs every real-client scenario in clients/scenarios against a fresh Strata (auth on).
 # Installs the Debian and npm packages the clients need (as root). Prints one line per step,
 # then "N passed, N failed, N skipped" (steps) as its last line. Exit 0 only if nothing failed.
-#   clients/run.sh [scenario-name ...]     (default: all)
+#   clients/run.sh [--cluster] [scenario-name ...]     (default: all)
+# --cluster: two nodes, A and B, on one PostgreSQL and one S3 chunk store (STRATA_TEST_PG_URL,
+# STRATA_TEST_S3 and its keys, as tests/services/start.sh exports them); objects are written
+# through A and checked through B, then every scenario runs against B.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 cd "$root"
+cluster=0
+if [ "${1:-}" = --cluster ]; then cluster=1; shift; fi
 
 install_packages() {
   local need=()
@@ -38,16 +43,60 @@ if [ ! -f "$dll" ]; then
 fi
 
 work=$(mktemp -d /tmp/strata-clients.XXXXXX)
-port=$(( 31000 + RANDOM % 2000 ))
-dotnet "$dll" serve --data-dir "$work/data" --port "$port" --admin-port "$((port + 1))" --quiet > "$work/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do
-  [ -f "$work/data/root-token" ] && curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-  sleep 0.2
-done
+servers=()
+trap 'kill ${servers[*]} 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+# start_node NAME PORT [ARGS...]: a server with its own data dir; waits until it answers.
+start_node() {
+  local name=$1 p=$2; shift 2
+  dotnet "$dll" serve --data-dir "$work/$name" --port "$p" --admin-port "$((p + 1))" --quiet "$@" > "$work/$name.log" 2>&1 &
+  servers+=($!)
+  for _ in $(seq 1 150); do
+    [ -f "$work/$name/root-token" ] && curl -s -o /dev/null "http://127.0.0.1:$p/" && return 0
+    sleep 0.2
+  done
+  echo "not ok $name: server did not start: $(tail -c 300 "$work/$name.log" | tr '\n' ' ')"
+  return 1
+}
 
 passed=0; failed=0; skipped=0
+port=$(( 31000 + RANDOM % 2000 ))
+if [ $cluster = 0 ]; then
+  start_node data "$port" || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+  token_dir="$work/data"
+else
+  for v in STRATA_TEST_PG_URL STRATA_TEST_S3 STRATA_TEST_S3_ACCESS_KEY STRATA_TEST_S3_SECRET_KEY; do
+    [ -n "${!v:-}" ] || { echo "not ok cluster: $v is not set (tests/services/start.sh sets it)"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+  done
+  db="strata_clients_$RANDOM$RANDOM"
+  pg="${STRATA_TEST_PG_URL#postgres://}"; pg_host="${pg#*@}"; pg_host="${pg_host%%/*}"
+  psql -q -h "${pg_host%:*}" -p "${pg_host#*:}" -U "${pg%%@*}" -d postgres -c "CREATE DATABASE $db" >/dev/null \
+    || { echo "not ok cluster: cannot create database $db"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+  s3_bucket="${STRATA_TEST_S3#s3://}"; s3_bucket="${s3_bucket%%[/?]*}"
+  s3_endpoint="${STRATA_TEST_S3#*endpoint=}"; s3_endpoint="${s3_endpoint%%&*}"
+  AWS_ACCESS_KEY_ID=$STRATA_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$STRATA_TEST_S3_SECRET_KEY AWS_DEFAULT_REGION=us-east-1 \
+    /usr/bin/aws --endpoint-url "$s3_endpoint" s3api create-bucket --bucket "$s3_bucket" >/dev/null 2>&1 || true
+  export STRATA_CHUNKS_ACCESS_KEY=$STRATA_TEST_S3_ACCESS_KEY STRATA_CHUNKS_SECRET_KEY=$STRATA_TEST_S3_SECRET_KEY
+  chunks="s3://$s3_bucket/clients-$db?endpoint=$s3_endpoint"
+  start_node node-a "$port" --metadata "$STRATA_TEST_PG_URL/$db" --chunks "$chunks" \
+    && start_node node-b "$((port + 2))" --metadata "$STRATA_TEST_PG_URL/$db" --chunks "$chunks" \
+    || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+  token_dir="$work/node-b"
+  # Written through A, read through B: the nodes share everything but their ports.
+  (
+    export AWS_ACCESS_KEY_ID=$(cat "$work/node-a/root-token") AWS_SECRET_ACCESS_KEY=$(cat "$work/node-a/root-token") AWS_DEFAULT_REGION=us-east-1
+    a="/usr/bin/aws --endpoint-url http://127.0.0.1:$port" b="/usr/bin/aws --endpoint-url http://127.0.0.1:$((port + 2))"
+    head -c 3000000 /dev/urandom > "$work/check.bin"
+    $a s3 mb s3://master.cluster-check >/dev/null && $a s3 cp "$work/check.bin" s3://master.cluster-check/check.bin >/dev/null \
+      && $b s3 cp s3://master.cluster-check/check.bin "$work/check.out" >/dev/null && cmp -s "$work/check.bin" "$work/check.out" \
+      && $b s3 ls s3://master.cluster-check/ | grep -q check.bin && $b s3 rm s3://master.cluster-check/check.bin >/dev/null \
+      && ! $a s3api head-object --bucket master.cluster-check --key check.bin >/dev/null 2>&1
+  ) >> "$work/cluster-check.log" 2>&1
+  if [ $? = 0 ]; then echo "ok cluster: write-on-a-read-on-b"; passed=$((passed+1)); else echo "not ok cluster: write-on-a-read-on-b"; failed=$((failed+1)); fi
+  [ "$(cat "$work/node-a/root-token")" = "$(cat "$work/node-b/root-token")" ] \
+    && { echo "ok cluster: same-root-token"; passed=$((passed+1)); } || { echo "not ok cluster: same-root-token"; failed=$((failed+1)); }
+  port=$((port + 2))
+fi
+
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=($(ls "$here/scenarios"))
 for s in "${scenarios[@]}"; do
@@ -57,7 +106,7 @@ for s in "${scenarios[@]}"; do
   name=$(basename "$path"); name=${name%.*}
   scratch=$(mktemp -d "$work/$name.XXXX")
   out=$(env -u AWS_CA_BUNDLE STRATA_ENDPOINT="http://127.0.0.1:$port" STRATA_HOST="127.0.0.1:$port" \
-        STRATA_TOKEN="$(cat "$work/data/root-token")" STRATA_BUCKET="master.c-${name//[^A-Za-z0-9]/-}-$RANDOM" \
+        STRATA_TOKEN="$(cat "$token_dir/root-token")" STRATA_BUCKET="master.c-${name//[^A-Za-z0-9]/-}-$RANDOM" \
         SCRATCH="$scratch" HOME="$scratch" timeout 600 "$path" 2>"$scratch/stderr.log")
   code=$?
   steps=0

@@ -64,7 +64,11 @@ public static class StrataCli
             var rest = pr.UnmatchedTokens.ToList();
             // --data-dir is a global option of the CLI too; pass it on to the server.
             if (pr.GetResult(DataDir) is not null) rest.AddRange(["--data-dir", pr.GetValue(DataDir)!]);
-            if (rest.Contains("--help-server")) rest = ["--help"];
+            if (rest.Contains("--help-server") || rest.Contains("--help") || rest.Contains("-h"))
+            {
+                Console.WriteLine(ServerOptions.Usage);
+                return 0;
+            }
             ServerOptions options;
             try
             {
@@ -75,11 +79,22 @@ public static class StrataCli
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
-            await using var server = StrataServer.Create(options);
+            StrataServer server;
+            try
+            {
+                server = await StrataServer.CreateAsync(options, ct);
+            }
+            catch (Strata.Core.Storage.StorageConfigurationException e)
+            {
+                Console.Error.WriteLine($"strata: {e.Message}");
+                return 2;
+            }
+            await using var _ = server;
             await server.StartAsync(ct);
             Console.WriteLine($"Strata S3 endpoint: {server.Endpoint}");
             Console.WriteLine($"Admin API:          {server.AdminEndpoint}/api");
             Console.WriteLine($"Data directory:     {server.DataDir}");
+            Console.WriteLine($"Storage:            {server.StorageDescription}");
             if (server.AuthEnabled)
             {
                 Console.WriteLine($"Root token:         stored in {Path.Combine(server.DataDir, "root-token")} (mode 0600)");

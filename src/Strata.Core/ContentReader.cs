@@ -25,8 +25,7 @@ public static class ContentReader
                 if (cStart >= end) break;
                 var from = Math.Max(offset, cStart) - cStart;
                 var count = Math.Min(end, pos) - cStart - from;
-                await using var s = chunks.Open(c.Id);
-                if (from > 0) s.Seek(from, SeekOrigin.Begin);
+                await using var s = await chunks.OpenAsync(c.Id, from, ct).ConfigureAwait(false);
                 while (count > 0)
                 {
                     var n = await s.ReadAsync(buf.AsMemory(0, (int)Math.Min(buf.Length, count)), ct).ConfigureAwait(false);

@@ -15,6 +15,9 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _branchLocks = new();
 
+    /// <summary>How long a write keeps retrying when other nodes keep moving the branch head first.</summary>
+    public static readonly TimeSpan CommitRetryBudget = TimeSpan.FromMinutes(2);
+
     public IMetadataStore Meta => meta;
     public IChunkStore Chunks => chunks;
     public NodeCache Nodes { get; } = new(meta);
@@ -134,7 +137,11 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            for (var attempt = 0; attempt < 50; attempt++)
+            // The lock above serializes this process's writers; writers on other nodes sharing the
+            // metadata store still race on the head, so a loser retries (rebuilding its change on
+            // the new head costs O(k log n)) with jittered backoff until a generous deadline.
+            var deadline = _clock.GetUtcNow() + CommitRetryBudget;
+            for (var attempt = 0; attempt == 0 || _clock.GetUtcNow() < deadline; attempt++)
             {
                 if (await meta.GetOpenCommitAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false) is { } open)
                 {
@@ -158,7 +165,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
                     : new VersionRow(m.Key, commit.Id, commit.Height, true, 0, "", commit.TimeUnixMs)).ToList();
                 if (await meta.TryCommitAsync(bucket.Branch, br.Head, commit, writer.NewNodes, versions, ct).ConfigureAwait(false))
                     return commit;
-                await Task.Delay(Random.Shared.Next(1, 10 + attempt * 5), ct).ConfigureAwait(false);
+                await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(attempt, 10) * 5), ct).ConfigureAwait(false);
             }
         }
         finally

@@ -16,6 +16,31 @@ public sealed class ServerOptions
     public TimeSpan UploadMaxAge { get; set; } = TimeSpan.FromHours(
         double.TryParse(Environment.GetEnvironmentVariable("STRATA_UPLOAD_MAX_AGE_HOURS"), System.Globalization.CultureInfo.InvariantCulture, out var h) ? h : 7 * 24);
 
+    /// <summary>Metadata store: empty for SQLite in the data dir, a postgres:// URL, or sqlite:PATH.</summary>
+    public string? Metadata { get; set; } = Environment.GetEnvironmentVariable("STRATA_METADATA");
+    /// <summary>Chunk store: empty for files in the data dir, an s3:// URL, or file:PATH (e.g. a shared disk).</summary>
+    public string? Chunks { get; set; } = Environment.GetEnvironmentVariable("STRATA_CHUNKS");
+    public string? ChunksAccessKey { get; set; } = Environment.GetEnvironmentVariable("STRATA_CHUNKS_ACCESS_KEY");
+    public string? ChunksSecretKey { get; set; } = Environment.GetEnvironmentVariable("STRATA_CHUNKS_SECRET_KEY");
+
+    public const string Usage = """
+        usage: strata serve [flags]          (flag, environment twin, default)
+          --data-dir DIR            STRATA_DATA_DIR              ./strata-data (embedded stores, root-token copy)
+          --address ADDR            STRATA_ADDRESS               127.0.0.1
+          --port N                  STRATA_PORT                  30600 (S3 gateway)
+          --admin-port N            STRATA_ADMIN_PORT            30601 (admin API; 0 picks a free port)
+          --region R                STRATA_REGION                us-east-1
+          --metadata URL            STRATA_METADATA              SQLite in the data dir; or postgres://USER[:PASS]@HOST:PORT/DB
+          --chunks URL              STRATA_CHUNKS                files in the data dir; or s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT&region=R
+                                                                 (also path-style=false, concurrency=N); or file:/shared/dir
+          --chunks-access-key KEY   STRATA_CHUNKS_ACCESS_KEY     credentials of an s3:// chunk store
+          --chunks-secret-key KEY   STRATA_CHUNKS_SECRET_KEY     (prefer the environment: flags show in ps)
+          --upload-max-age-hours H  STRATA_UPLOAD_MAX_AGE_HOURS  168 (older multipart uploads are aborted)
+          --no-auth                 STRATA_AUTH=off              serve unsigned requests (a local sandbox)
+          --quiet
+        Several nodes may share one PostgreSQL and one chunk store: give each the same --metadata and --chunks.
+        """;
+
     public static ServerOptions Parse(string[] args)
     {
         var o = new ServerOptions();
@@ -32,10 +57,12 @@ public sealed class ServerOptions
                 case "--admin-port": o.AdminPort = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--quiet": o.Quiet = true; break;
                 case "--no-auth": o.NoAuth = true; break;
+                case "--metadata": o.Metadata = Next(); break;
+                case "--chunks": o.Chunks = Next(); break;
+                case "--chunks-access-key": o.ChunksAccessKey = Next(); break;
+                case "--chunks-secret-key": o.ChunksSecretKey = Next(); break;
                 case "--upload-max-age-hours": o.UploadMaxAge = TimeSpan.FromHours(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)); break;
-                case "-h" or "--help":
-                    throw new ArgumentException("usage: strata [serve] [--data-dir DIR] [--address ADDR] [--port N] [--admin-port N] [--region R] [--upload-max-age-hours H] [--no-auth] [--quiet]\n" +
-                        "environment: STRATA_DATA_DIR, STRATA_ADDRESS, STRATA_PORT, STRATA_ADMIN_PORT, STRATA_REGION, STRATA_UPLOAD_MAX_AGE_HOURS, STRATA_AUTH=off");
+                case "-h" or "--help": throw new ArgumentException(Usage);
                 default: throw new ArgumentException($"unknown argument {args[i]} (try --help)");
             }
         }

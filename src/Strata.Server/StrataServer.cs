@@ -6,8 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Strata.Core;
 using Strata.S3;
-using Strata.Storage.FileSystem;
-using Strata.Storage.Sqlite;
 
 namespace Strata.Server;
 
@@ -15,13 +13,15 @@ namespace Strata.Server;
 public sealed class StrataServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly Backends _backends;
 
     public string DataDir { get; }
     public string Endpoint { get; private set; } = "";
 
-    private StrataServer(WebApplication app, string dataDir, bool authEnabled)
+    private StrataServer(WebApplication app, Backends backends, string dataDir, bool authEnabled)
     {
         _app = app;
+        _backends = backends;
         DataDir = dataDir;
         AuthEnabled = authEnabled;
     }
@@ -38,10 +38,19 @@ public sealed class StrataServer : IAsyncDisposable
     /// <summary>The root token (access key and secret of the admin user), kept in the data directory.</summary>
     public string RootToken { get; private set; } = "";
 
-    public static StrataServer Create(ServerOptions o)
+    /// <summary>Where metadata and chunks live, in one line.</summary>
+    public string StorageDescription => _backends.Description;
+
+    /// <summary>
+    /// Opens the configured stores (throws StorageConfigurationException, one line, when one cannot
+    /// be used) and builds the host. Nothing here is node-local but the data directory's embedded
+    /// stores, so any number of servers may share one PostgreSQL and one chunk store.
+    /// </summary>
+    public static async Task<StrataServer> CreateAsync(ServerOptions o, CancellationToken ct = default)
     {
         var dataDir = Path.GetFullPath(o.DataDir);
         Directory.CreateDirectory(dataDir);
+        var backends = await Backends.OpenAsync(o, dataDir, ct).ConfigureAwait(false);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         if (!o.Quiet) builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
@@ -60,10 +69,8 @@ public sealed class StrataServer : IAsyncDisposable
         var adminPort = o.AdminPort != 0 ? o.AdminPort : FreePort(o.Address);
         builder.WebHost.UseUrls($"http://{o.Address}:{o.Port}", $"http://{o.Address}:{adminPort}");
         builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.WriteIndented = true);
-        var meta = new SqliteMetadataStore(Path.Combine(dataDir, "metadata.db"));
-        var chunks = new FileChunkStore(Path.Combine(dataDir, "chunks"));
-        builder.Services.AddSingleton(new VersionedStore(meta, chunks));
-        builder.Services.AddSingleton<Strata.Core.Auth.IAccessStore>(meta);
+        builder.Services.AddSingleton(new VersionedStore(backends.Meta, backends.Chunks));
+        builder.Services.AddSingleton(backends.Access);
         builder.Services.AddSingleton(new S3Options { Region = o.Region, AuthEnabled = !o.NoAuth });
         builder.Services.AddSingleton<S3Gateway>();
         builder.Services.AddSingleton(o);
@@ -79,7 +86,7 @@ public sealed class StrataServer : IAsyncDisposable
             admin.Run(ctx => Results.Json(new { error = "NotFound", message = "no such admin endpoint" }, statusCode: 404).ExecuteAsync(ctx));
         });
         app.Run(gateway.HandleAsync);
-        return new StrataServer(app, dataDir, !o.NoAuth) { AdminEndpoint = $"http://{o.Address}:{adminPort}" };
+        return new StrataServer(app, backends, dataDir, !o.NoAuth) { AdminEndpoint = $"http://{o.Address}:{adminPort}" };
     }
 
     public async Task StartAsync(CancellationToken ct = default)
@@ -96,5 +103,6 @@ public sealed class StrataServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        await _backends.DisposeAsync().ConfigureAwait(false);
     }
 }

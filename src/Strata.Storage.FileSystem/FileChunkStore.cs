@@ -51,11 +51,13 @@ public sealed class FileChunkStore : IChunkStore
         }
     }
 
-    public Stream Open(Hash id)
+    public Task<Stream> OpenAsync(Hash id, long offset, CancellationToken ct)
     {
         try
         {
-            return new FileStream(PathOf(id), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            var fs = new FileStream(PathOf(id), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            if (offset > 0) fs.Seek(offset, SeekOrigin.Begin);
+            return Task.FromResult<Stream>(fs);
         }
         catch (FileNotFoundException)
         {

@@ -44,6 +44,7 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
             CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, admin INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS tokens(token TEXT PRIMARY KEY, user TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS roles(user TEXT NOT NULL, repo TEXT NOT NULL, role INTEGER NOT NULL, PRIMARY KEY(user, repo));
+            CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """);
     }
 
@@ -444,6 +445,29 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
             : Cmd(c, "DELETE FROM roles WHERE user=$u AND repo=$r", ("$u", user), ("$r", repo));
         cmd.ExecuteNonQuery();
         return Task.CompletedTask;
+    }
+
+    public Task<string> EnsureRootTokenAsync(string candidate, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        void Run(string sql, params (string, object?)[] ps)
+        {
+            using var cmd = Cmd(c, sql, ps);
+            cmd.Transaction = tx;
+            cmd.ExecuteNonQuery();
+        }
+        Run("INSERT OR IGNORE INTO settings(key, value) VALUES('root_token', $t)", ("$t", candidate));
+        string token;
+        using (var get = Cmd(c, "SELECT value FROM settings WHERE key='root_token'"))
+        {
+            get.Transaction = tx;
+            token = (string)get.ExecuteScalar()!;
+        }
+        Run("INSERT INTO users(name, admin) VALUES('root', 1) ON CONFLICT(name) DO UPDATE SET admin=1");
+        Run("INSERT OR REPLACE INTO tokens(token, user) VALUES($t, 'root')", ("$t", token));
+        tx.Commit();
+        return Task.FromResult(token);
     }
 
     /// <summary>

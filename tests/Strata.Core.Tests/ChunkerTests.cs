@@ -11,7 +11,7 @@ public class ChunkerTests
         public readonly Dictionary<Hash, byte[]> Data = [];
         public Task<bool> ExistsAsync(Hash id, CancellationToken ct) => Task.FromResult(Data.ContainsKey(id));
         public Task PutAsync(Hash id, ReadOnlyMemory<byte> data, CancellationToken ct) { Data[id] = data.ToArray(); return Task.CompletedTask; }
-        public Stream Open(Hash id) => new MemoryStream(Data[id]);
+        public Task<Stream> OpenAsync(Hash id, long offset, CancellationToken ct) => Task.FromResult<Stream>(new MemoryStream(Data[id], (int)offset, Data[id].Length - (int)offset));
     }
 
     private static byte[] RandomBytes(int n, int seed)

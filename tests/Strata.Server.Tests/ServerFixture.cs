@@ -13,7 +13,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = StrataServer.Create(new ServerOptions { DataDir = DataDir, Address = "127.0.0.1", Port = 0, AdminPort = 0, Quiet = true });
+        Server = await StrataServer.CreateAsync(new ServerOptions { DataDir = DataDir, Address = "127.0.0.1", Port = 0, AdminPort = 0, Quiet = true });
         await Server.StartAsync();
     }
 

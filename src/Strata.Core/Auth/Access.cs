@@ -20,4 +20,11 @@ public interface IAccessStore
     Task AddTokenAsync(string user, string token, CancellationToken ct);
     Task<RepoRole?> GetRoleAsync(string user, string repo, CancellationToken ct);
     Task SetRoleAsync(string user, string repo, RepoRole? role, CancellationToken ct);
+
+    /// <summary>
+    /// Makes <paramref name="candidate"/> the root token (of admin user "root") unless the store
+    /// already has one, atomically, and returns the root token: every node sharing the store,
+    /// however many start at once, ends up with the same one.
+    /// </summary>
+    Task<string> EnsureRootTokenAsync(string candidate, CancellationToken ct);
 }

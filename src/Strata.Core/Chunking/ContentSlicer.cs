@@ -64,8 +64,7 @@ public static class ContentSlicer
                 var from = (int)(Math.Max(start, cStart) - cStart);
                 var to = (int)(Math.Min(end, pos) - cStart);
                 var whole = from == 0 && to == c.Length;
-                await using var s = chunks.Open(c.Id);
-                if (from > 0) s.Seek(from, SeekOrigin.Begin);
+                await using var s = await chunks.OpenAsync(c.Id, from, ct).ConfigureAwait(false);
                 if (whole)
                 {
                     await HashAsync(s, md5, observe, c.Length, buf, ct).ConfigureAwait(false);

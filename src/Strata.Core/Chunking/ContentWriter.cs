@@ -9,8 +9,9 @@ public sealed record ContentInfo(long Size, byte[] Md5, Hash ContentHash, IReadO
 
 /// <summary>
 /// Streams a body into the chunk store: cuts it with FastCDC, stores each distinct chunk once
-/// (durably) and computes MD5 on the way. Memory use is one
-/// pooled buffer of MaxSize plus a read block, whatever the body's size.
+/// (durably) and computes MD5 on the way. Memory use is one pooled buffer of MaxSize plus a
+/// read block, and, for a store that takes concurrent writes (a remote object store), one
+/// pooled copy per chunk in flight, whatever the body's size.
 /// </summary>
 public sealed class ContentWriter(IChunkStore chunks, FastCdc? cdc = null)
 {
@@ -19,6 +20,8 @@ public sealed class ContentWriter(IChunkStore chunks, FastCdc? cdc = null)
     public async Task<ContentInfo> WriteAsync(Stream body, CancellationToken ct)
     {
         var buf = ArrayPool<byte>.Shared.Rent(_cdc.MaxSize + (1 << 16));
+        var inFlight = new Queue<Task>();
+        var concurrency = Math.Max(1, chunks.WriteConcurrency);
         try
         {
             using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
@@ -38,18 +41,48 @@ public sealed class ContentWriter(IChunkStore chunks, FastCdc? cdc = null)
                 var chunk = buf.AsMemory(0, cut);
                 md5.AppendData(chunk.Span);
                 var id = Hash.Of(chunk.Span);
-                if (!await chunks.ExistsAsync(id, ct).ConfigureAwait(false))
-                    await chunks.PutAsync(id, chunk, ct).ConfigureAwait(false);
+                if (concurrency == 1)
+                    await StoreAsync(id, chunk, ct).ConfigureAwait(false);
+                else
+                {
+                    // The read buffer is reused at once, so a chunk in flight gets its own pooled copy.
+                    if (inFlight.Count >= concurrency) await inFlight.Dequeue().ConfigureAwait(false);
+                    var copy = ArrayPool<byte>.Shared.Rent(cut);
+                    chunk.CopyTo(copy);
+                    inFlight.Enqueue(StoreCopyAsync(id, copy, cut, ct));
+                }
                 list.Add(new ChunkRef(id, cut));
                 size += cut;
                 Buffer.BlockCopy(buf, cut, buf, 0, filled - cut);
                 filled -= cut;
             }
+            while (inFlight.Count > 0) await inFlight.Dequeue().ConfigureAwait(false);
             return new ContentInfo(size, md5.GetHashAndReset(), ContentAddress.Of(list), list);
         }
         finally
         {
+            // On failure, let the writes still in flight end before their buffers go back to the pool.
+            if (inFlight.Count > 0)
+                try { await Task.WhenAll(inFlight).ConfigureAwait(false); } catch (Exception) { /* the first failure is already propagating */ }
             ArrayPool<byte>.Shared.Return(buf);
+        }
+    }
+
+    private async Task StoreAsync(Hash id, ReadOnlyMemory<byte> chunk, CancellationToken ct)
+    {
+        if (!await chunks.ExistsAsync(id, ct).ConfigureAwait(false))
+            await chunks.PutAsync(id, chunk, ct).ConfigureAwait(false);
+    }
+
+    private async Task StoreCopyAsync(Hash id, byte[] copy, int length, CancellationToken ct)
+    {
+        try
+        {
+            await StoreAsync(id, copy.AsMemory(0, length), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
         }
     }
 }

@@ -1,0 +1,93 @@
+using Npgsql;
+using Strata.Core;
+
+namespace Strata.Storage.Postgres;
+
+// Multipart uploads: metadata only; parts point at chunks already stored.
+public sealed partial class PostgresMetadataStore
+{
+    private const string UploadCols = "id, repo, branch, key, created, headers, checksum_algorithm, checksum_type, completion";
+
+    private static UploadInfo ReadUpload(NpgsqlDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Time(r, 4),
+        BinaryCodec.Decode(r.GetFieldValue<byte[]>(5), BinaryCodec.ReadPairs), NullableString(r, 6), NullableString(r, 7),
+        r.IsDBNull(8) ? null : BinaryCodec.Decode(r.GetFieldValue<byte[]>(8), BinaryCodec.ReadPairs));
+
+    public async Task CreateUploadAsync(UploadInfo u, CancellationToken ct)
+    {
+        await using var cmd = Cmd($"INSERT INTO uploads({UploadCols}) VALUES(@id, @r, @b, @k, @t, @h, @ca, @ct, NULL)",
+            Text("id", u.Id), Text("r", u.Repo), Text("b", u.Branch), Text("k", u.Key), Long("t", u.Created.ToUnixTimeMilliseconds()),
+            Bytes("h", BinaryCodec.Encode(w => BinaryCodec.WritePairs(w, u.Headers))), Text("ca", u.ChecksumAlgorithm), Text("ct", u.ChecksumType));
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task<UploadInfo?> GetUploadAsync(string uploadId, CancellationToken ct)
+    {
+        await using var cmd = Cmd($"SELECT {UploadCols} FROM uploads WHERE id=@id", Text("id", uploadId));
+        return (await ReadAllAsync(cmd, ReadUpload, ct).ConfigureAwait(false)).FirstOrDefault();
+    }
+
+    public async Task<IReadOnlyList<UploadInfo>> ListUploadsAsync(string repo, string branch, string prefix, string keyMarker, string uploadIdMarker, int limit, CancellationToken ct)
+    {
+        var (lo, hi) = PrefixRange(prefix, keyMarker);
+        await using var cmd = Cmd($"""
+            SELECT {UploadCols} FROM uploads WHERE repo=@r AND branch=@b AND completion IS NULL AND key >= @lo AND key < @hi
+              AND NOT (key = @km AND id <= @im) ORDER BY key, id LIMIT @n
+            """, Text("r", repo), Text("b", branch), Text("lo", lo), Text("hi", hi), Text("km", keyMarker), Text("im", uploadIdMarker), Int("n", limit));
+        return await ReadAllAsync(cmd, ReadUpload, ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<UploadInfo>> ListUploadsCreatedBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct)
+    {
+        await using var cmd = Cmd($"SELECT {UploadCols} FROM uploads WHERE created < @t ORDER BY created LIMIT @n",
+            Long("t", before.ToUnixTimeMilliseconds()), Int("n", limit));
+        return await ReadAllAsync(cmd, ReadUpload, ct).ConfigureAwait(false);
+    }
+
+    public async Task<bool> PutPartAsync(PartInfo p, CancellationToken ct)
+    {
+        // One statement: FOR SHARE keeps the upload from being completed or deleted (both lock it
+        // FOR UPDATE first) until the part is in, yet lets parts of one upload arrive in parallel.
+        await using var cmd = Cmd("""
+            WITH u AS (SELECT id FROM uploads WHERE id=@u AND completion IS NULL FOR SHARE)
+            INSERT INTO parts(upload_id, number, size, md5, chunks, checksums, modified)
+            SELECT id, @n, @s, @m, @c, @cs, @t FROM u
+            ON CONFLICT(upload_id, number) DO UPDATE SET size=excluded.size, md5=excluded.md5, chunks=excluded.chunks,
+              checksums=excluded.checksums, modified=excluded.modified
+            """,
+            Text("u", p.UploadId), Int("n", p.Number), Long("s", p.Size), Bytes("m", p.Md5),
+            Bytes("c", BinaryCodec.Encode(w => BinaryCodec.WriteChunks(w, p.Chunks))),
+            Bytes("cs", BinaryCodec.Encode(w => BinaryCodec.WritePairs(w, p.Checksums))), Long("t", p.Modified.ToUnixTimeMilliseconds()));
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<IReadOnlyList<PartInfo>> ListPartsAsync(string uploadId, int afterNumber, int limit, CancellationToken ct)
+    {
+        await using var cmd = Cmd("SELECT upload_id, number, size, md5, chunks, checksums, modified FROM parts WHERE upload_id=@u AND number > @a ORDER BY number LIMIT @n",
+            Text("u", uploadId), Int("a", afterNumber), Int("n", limit));
+        return await ReadAllAsync(cmd, r => new PartInfo(r.GetString(0), r.GetInt32(1), r.GetInt64(2), r.GetFieldValue<byte[]>(3),
+            BinaryCodec.Decode(r.GetFieldValue<byte[]>(4), BinaryCodec.ReadChunks), BinaryCodec.Decode(r.GetFieldValue<byte[]>(5), BinaryCodec.ReadPairs),
+            Time(r, 6)), ct).ConfigureAwait(false);
+    }
+
+    public async Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct)
+    {
+        // Lock the upload before dropping parts, so that no PutPart slips a part in between.
+        await using var batch = _ds.CreateBatch();
+        Add(batch, "SELECT 1 FROM uploads WHERE id=@u FOR UPDATE", Text("u", uploadId));
+        Add(batch, "DELETE FROM parts WHERE upload_id=@u", Text("u", uploadId));
+        Add(batch, "DELETE FROM uploads WHERE id=@u", Text("u", uploadId));
+        await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        return batch.BatchCommands[2].RecordsAffected > 0;
+    }
+
+    public async Task MarkUploadCompletedAsync(string uploadId, IReadOnlyList<KeyValuePair<string, string>> completion, CancellationToken ct)
+    {
+        await using var batch = _ds.CreateBatch();
+        Add(batch, "SELECT 1 FROM uploads WHERE id=@u FOR UPDATE", Text("u", uploadId));
+        Add(batch, "DELETE FROM parts WHERE upload_id=@u", Text("u", uploadId));
+        Add(batch, "UPDATE uploads SET completion=@c WHERE id=@u",
+            Text("u", uploadId), Bytes("c", BinaryCodec.Encode(w => BinaryCodec.WritePairs(w, completion))));
+        await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,85 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Strata.Storage.Postgres;
+
+/// <summary>
+/// The schema as an ordered list of migrations; version N is Migrations[N - 1]. Never edit an
+/// applied migration: append a new one. Keys are COLLATE "C" so that they sort by UTF-8 bytes,
+/// as S3 (and SQLite's BINARY, and KeyOrder) do; times are unix milliseconds as in SQLite.
+/// </summary>
+internal static class PostgresSchema
+{
+    // Any fixed value; advisory locks are per database, so only nodes sharing this database wait on it.
+    private const long MigrationLock = 0x5374_7261_7461_4D67; // "StrataMg"
+
+    internal static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE repos(name text COLLATE "C" PRIMARY KEY, created bigint NOT NULL);
+        CREATE TABLE branches(repo text COLLATE "C" NOT NULL, name text COLLATE "C" NOT NULL, head text COLLATE "C",
+            created bigint NOT NULL, PRIMARY KEY(repo, name));
+        CREATE TABLE commits(id text COLLATE "C" PRIMARY KEY, repo text COLLATE "C" NOT NULL, parent text COLLATE "C",
+            root bytea, height bigint NOT NULL, skip text COLLATE "C", time bigint NOT NULL, message text NOT NULL);
+        CREATE TABLE nodes(id bytea PRIMARY KEY, data bytea NOT NULL);
+        CREATE TABLE uploads(id text COLLATE "C" PRIMARY KEY, repo text COLLATE "C" NOT NULL, branch text COLLATE "C" NOT NULL,
+            key text COLLATE "C" NOT NULL, created bigint NOT NULL, headers bytea NOT NULL, checksum_algorithm text,
+            checksum_type text, completion bytea);
+        CREATE INDEX uploads_by_key ON uploads(repo, branch, key, id);
+        -- ListUploadsCreatedBefore (the expiry sweep) reads oldest first.
+        CREATE INDEX uploads_by_created ON uploads(created);
+        CREATE TABLE parts(upload_id text COLLATE "C" NOT NULL, number int NOT NULL, size bigint NOT NULL,
+            md5 bytea NOT NULL, chunks bytea NOT NULL, checksums bytea NOT NULL, modified bigint NOT NULL,
+            PRIMARY KEY(upload_id, number));
+        CREATE TABLE versions(repo text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, height bigint NOT NULL,
+            commit_id text COLLATE "C" NOT NULL, is_delete boolean NOT NULL, size bigint NOT NULL, etag text NOT NULL,
+            modified bigint NOT NULL, PRIMARY KEY(repo, key, height, commit_id));
+        CREATE INDEX versions_by_commit ON versions(repo, commit_id, key);
+        -- Listings read a key's versions newest first: this order is what the index must give.
+        CREATE INDEX versions_newest_first ON versions(repo, key, height DESC);
+        CREATE TABLE open_commits(repo text COLLATE "C" NOT NULL, branch text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
+            base text COLLATE "C", root bytea, started bigint NOT NULL, PRIMARY KEY(repo, branch));
+        CREATE TABLE users(name text COLLATE "C" PRIMARY KEY, admin boolean NOT NULL);
+        -- "user" is reserved in PostgreSQL, hence user_name.
+        CREATE TABLE tokens(token text COLLATE "C" PRIMARY KEY, user_name text COLLATE "C" NOT NULL);
+        CREATE TABLE roles(user_name text COLLATE "C" NOT NULL, repo text COLLATE "C" NOT NULL, role int NOT NULL,
+            PRIMARY KEY(user_name, repo));
+        CREATE TABLE settings(key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+        """,
+    ];
+
+    public static int Latest => Migrations.Length;
+
+    /// <summary>
+    /// Brings the database to the latest version in one transaction under an advisory lock, so
+    /// nodes starting together on an empty database take turns and the later ones find nothing to do.
+    /// </summary>
+    public static async Task MigrateAsync(NpgsqlConnection c, CancellationToken ct)
+    {
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await ExecAsync(c, "SELECT pg_advisory_xact_lock(@k)", ct, new NpgsqlParameter("k", NpgsqlDbType.Bigint) { Value = MigrationLock }).ConfigureAwait(false);
+        // Inside the lock: concurrent CREATE TABLE IF NOT EXISTS can still collide on the catalog.
+        await ExecAsync(c, "CREATE TABLE IF NOT EXISTS strata_schema(version int PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())", ct).ConfigureAwait(false);
+        int current;
+        await using (var get = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM strata_schema", c))
+            current = (int)(await get.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        if (current > Latest)
+            throw new Strata.Core.Storage.StorageConfigurationException($"PostgreSQL database schema is version {current}, newer than this Strata knows ({Latest}); upgrade Strata");
+        for (var v = current + 1; v <= Latest; v++)
+        {
+            await ExecAsync(c, Migrations[v - 1], ct).ConfigureAwait(false);
+            await ExecAsync(c, "INSERT INTO strata_schema(version, applied) VALUES(@v, now())", ct,
+                new NpgsqlParameter("v", NpgsqlDbType.Integer) { Value = v }).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection c, string sql, CancellationToken ct, params NpgsqlParameter[] ps)
+    {
+        await using var cmd = new NpgsqlCommand(sql, c);
+        // Waiting for another node's migration can take longer than an ordinary command.
+        cmd.CommandTimeout = 600;
+        cmd.Parameters.AddRange(ps);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+}

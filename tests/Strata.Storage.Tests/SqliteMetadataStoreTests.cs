@@ -1,0 +1,25 @@
+using Microsoft.Data.Sqlite;
+using Strata.Core.Auth;
+using Strata.Core.Storage;
+using Strata.Storage.Sqlite;
+
+namespace Strata.Storage.Tests;
+
+/// <summary>The metadata contract on SQLite: a fresh database file per test.</summary>
+public sealed class SqliteMetadataStoreTests : MetadataStoreContract, IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("strata-meta-").FullName;
+    private readonly SqliteMetadataStore _store;
+
+    public SqliteMetadataStoreTests() => _store = new SqliteMetadataStore(Path.Combine(_dir, "metadata.db"));
+
+    protected override IMetadataStore Store => _store;
+    protected override IAccessStore Access => _store;
+
+    public void Dispose()
+    {
+        // Pooled connections keep the file open; close them before removing it.
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
