@@ -41,7 +41,7 @@ await Task.WhenAll(Enumerable.Range(0, o.Connections).Select(async c =>
             {
                 await s3.PutObjectAsync(new PutObjectRequest
                 {
-                    BucketName = o.Bucket, Key = key, InputStream = new RepeatStream(body, o.Size), UseChunkEncoding = false, DisablePayloadSigning = true,
+                    BucketName = o.Bucket, Key = key, InputStream = new RepeatStream(body, o.Size), UseChunkEncoding = false,
                 });
                 Interlocked.Add(ref bytes, o.Size);
             }
@@ -56,7 +56,7 @@ await Task.WhenAll(Enumerable.Range(0, o.Connections).Select(async c =>
             }
             mine.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
         {
             if (Interlocked.Increment(ref errors) <= 3) Console.Error.WriteLine($"error: {e.Message}");
         }

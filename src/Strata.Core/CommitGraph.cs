@@ -33,12 +33,14 @@ public sealed class CommitGraph(IMetadataStore meta)
     private static long SkipHeight0(long h0) =>
         h0 < 2 ? 0 : (h0 & 1) != 0 ? InvertLowestOne(InvertLowestOne(h0 - 1)) + 1 : InvertLowestOne(h0);
 
+    /// <summary>The 1-based height a new commit's skip pointer targets, given its parent's height.</summary>
+    public static long SkipTargetHeight(long parentHeight) => SkipHeight0(parentHeight) + 1; // the child's 0-based height is parentHeight
+
     /// <summary>The skip pointer for a new commit whose parent is <paramref name="parent"/>.</summary>
     public async Task<string?> SkipForChildAsync(CommitInfo? parent, CancellationToken ct)
     {
         if (parent is null) return null;
-        var target = SkipHeight0(parent.Height) + 1; // child's 0-based height is parent.Height
-        return (await AncestorAtAsync(parent, target, ct).ConfigureAwait(false))?.Id;
+        return (await AncestorAtAsync(parent, SkipTargetHeight(parent.Height), ct).ConfigureAwait(false))?.Id;
     }
 
     /// <summary>The ancestor of c (or c itself) at the given 1-based height; null if out of range.</summary>

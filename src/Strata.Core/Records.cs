@@ -19,6 +19,9 @@ public sealed record CommitInfo(
 /// </summary>
 public sealed record VersionRow(string Key, string CommitId, long Height, bool IsDelete, long Size, string ETag, long ModifiedUnixMs);
 
+/// <summary>A commit about to be stored, with the version rows of the keys it changed.</summary>
+public sealed record NewCommit(CommitInfo Commit, IReadOnlyCollection<VersionRow> Versions);
+
 /// <summary>
 /// An explicit commit in progress on a branch: writes to the branch build up its tree (Root)
 /// on top of Base, and readers keep seeing the branch head until it is finished.

@@ -7,13 +7,15 @@ namespace Strata.Core;
 
 /// <summary>
 /// The versioned store: repos, branches, immutable commits of file trees. Every write is one
-/// commit made by compare-and-swap on the branch head; a per-branch lock in this process only
-/// saves wasted retries, it is not what makes writes safe.
+/// commit made by compare-and-swap on the branch head; a per-branch queue in this process folds
+/// concurrent writers into one stored chain (group commit) and saves wasted retries, it is not
+/// what makes writes safe.
 /// </summary>
 public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, TimeProvider? clock = null)
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _branchLocks = new();
+    private readonly ConcurrentDictionary<string, BranchQueue> _queues = new();
 
     /// <summary>How long a write keeps retrying when other nodes keep moving the branch head first.</summary>
     public static readonly TimeSpan CommitRetryBudget = TimeSpan.FromMinutes(2);
@@ -128,51 +130,165 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     /// Makes one commit on the branch head. <paramref name="changes"/> sees the head it builds on
     /// (to check preconditions atomically) and the new commit's id and time; it is called again
     /// if another writer moved the head first. Returns null when the tree is left as it was.
+    /// Writers to one branch that arrive while a commit is being stored are folded into the next
+    /// one (group commit): each still gets its own commit, chained one after another, but the
+    /// chain is stored with one transaction and one compare-and-swap of the head.
     /// </summary>
     public async Task<CommitInfo?> CommitAsync(BucketRef bucket, Func<CommitContext, Task<IEnumerable<Mutation>>> changes, string message, CancellationToken ct)
     {
         if (bucket.Snapshot is not null)
             throw new StrataException(StoreError.ReadOnlySnapshot, $"{bucket} is a read-only snapshot of commit {bucket.Snapshot}");
-        var gate = _branchLocks.GetOrAdd(bucket.Repo + "/" + bucket.Branch, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        ct.ThrowIfCancellationRequested();
+        var queue = _queues.GetOrAdd(bucket.Repo + "/" + bucket.Branch, _ => new BranchQueue());
+        var write = new PendingWrite(changes, message, ct);
+        bool lead;
+        lock (queue)
         {
-            // The lock above serializes this process's writers; writers on other nodes sharing the
-            // metadata store still race on the head, so a loser retries (rebuilding its change on
-            // the new head costs O(k log n)) with jittered backoff until a generous deadline.
-            var deadline = _clock.GetUtcNow() + CommitRetryBudget;
-            for (var attempt = 0; attempt == 0 || _clock.GetUtcNow() < deadline; attempt++)
+            queue.Pending.Add(write);
+            lead = !queue.Draining;
+            queue.Draining = true;
+        }
+        // The drain runs on its own, so that no writer's request waits for other writers' batches.
+        if (lead) _ = Task.Run(() => DrainAsync(bucket, queue), CancellationToken.None);
+        return await write.Done.Task.ConfigureAwait(false);
+    }
+
+    private const int MaxGroup = 128;
+
+    private async Task DrainAsync(BucketRef bucket, BranchQueue queue)
+    {
+        while (true)
+        {
+            List<PendingWrite> group;
+            lock (queue)
             {
-                if (await meta.GetOpenCommitAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false) is { } open)
+                if (queue.Pending.Count == 0)
                 {
-                    // An explicit commit is open: the write joins it and stays invisible until it is finished.
-                    var staged = await StageAsync(open, changes, ct).ConfigureAwait(false);
-                    if (staged.Done) return staged.Commit;
-                    continue;
+                    queue.Draining = false;
+                    return;
                 }
-                var br = await GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false);
-                var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
-                var now = _clock.GetUtcNow();
-                var context = new CommitContext(this, CommitId.New(), now.ToUnixTimeMilliseconds(), head, ct);
-                var writer = new TreeWriter(Nodes);
-                var mutations = (await changes(context).ConfigureAwait(false)).ToList();
-                var root = await writer.ApplyAsync(head?.Root, mutations, ct).ConfigureAwait(false);
-                if (root == head?.Root && (head is not null || root is null)) return null;
-                var skip = await Commits.SkipForChildAsync(head, ct).ConfigureAwait(false);
-                var commit = new CommitInfo(context.Id, bucket.Repo, head?.Id, root, (head?.Height ?? 0) + 1, skip, now, message);
-                var versions = mutations.GroupBy(m => m.Key).Select(g => g.Last()).Select(m => m.Value is { } v
-                    ? new VersionRow(m.Key, commit.Id, commit.Height, false, v.Size, v.ETag, v.ModifiedUnixMs)
-                    : new VersionRow(m.Key, commit.Id, commit.Height, true, 0, "", commit.TimeUnixMs)).ToList();
-                if (await meta.TryCommitAsync(bucket.Branch, br.Head, commit, writer.NewNodes, versions, ct).ConfigureAwait(false))
-                    return commit;
-                await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(attempt, 10) * 5), ct).ConfigureAwait(false);
+                group = queue.Pending.GetRange(0, Math.Min(MaxGroup, queue.Pending.Count));
+                queue.Pending.RemoveRange(0, group.Count);
+            }
+            var gate = BranchGate(bucket.Repo, bucket.Branch);
+            await gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await CommitGroupAsync(bucket, group).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                foreach (var w in group) w.Done.TrySetException(e);
+            }
+            finally
+            {
+                gate.Release();
             }
         }
-        finally
+    }
+
+    private async Task CommitGroupAsync(BucketRef bucket, List<PendingWrite> group)
+    {
+        // The gate serializes this process's writers to the branch; writers on other nodes sharing
+        // the metadata store still race on the head, so a loser retries (rebuilding its changes on
+        // the new head costs O(k log n) each) with jittered backoff until a generous deadline.
+        var deadline = _clock.GetUtcNow() + CommitRetryBudget;
+        var ct = CancellationToken.None; // the group's I/O serves every writer in it; each writer's own token guards its changes
+        for (var attempt = 0; ; attempt++)
         {
-            gate.Release();
+            group.RemoveAll(w => w.Done.Task.IsCompleted || (w.Ct.IsCancellationRequested && w.Done.TrySetCanceled(w.Ct)));
+            if (group.Count == 0) return;
+            if (attempt > 0 && _clock.GetUtcNow() >= deadline) break;
+            if (await meta.GetOpenCommitAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false) is { } open)
+            {
+                // An explicit commit is open: writes join it, one at a time, and stay invisible until it is finished.
+                var w = group[0];
+                try
+                {
+                    var staged = await StageAsync(open, w.Changes, w.Ct).ConfigureAwait(false);
+                    if (staged.Done) w.Done.TrySetResult(staged.Commit);
+                }
+                catch (Exception e)
+                {
+                    w.Done.TrySetException(e);
+                }
+                continue;
+            }
+            var br = await GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false);
+            var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
+            var now = _clock.GetUtcNow();
+            var writer = new TreeWriter(Nodes);
+            var chain = new List<NewCommit>();
+            var outcomes = new List<(PendingWrite Write, CommitInfo? Commit, Exception? Error)>();
+            var parent = head;
+            foreach (var w in group)
+            {
+                var context = new CommitContext(this, CommitId.New(), now.ToUnixTimeMilliseconds(), parent, w.Ct);
+                List<Mutation> mutations;
+                try
+                {
+                    mutations = (await w.Changes(context).ConfigureAwait(false)).ToList();
+                }
+                catch (Exception e)
+                {
+                    // This writer's precondition or input failed on this head; the others go on.
+                    outcomes.Add((w, null, e));
+                    continue;
+                }
+                var root = await writer.ApplyAsync(parent?.Root, mutations, ct).ConfigureAwait(false);
+                if (root == parent?.Root && (parent is not null || root is null))
+                {
+                    outcomes.Add((w, null, null));
+                    continue;
+                }
+                var skip = await SkipInChainAsync(head, chain, parent, ct).ConfigureAwait(false);
+                var commit = new CommitInfo(context.Id, bucket.Repo, parent?.Id, root, (parent?.Height ?? 0) + 1, skip, now, w.Message);
+                chain.Add(new NewCommit(commit, VersionRows(mutations, commit)));
+                outcomes.Add((w, commit, null));
+                parent = commit;
+            }
+            if (chain.Count == 0 || await meta.TryCommitChainAsync(bucket.Branch, br.Head, chain, writer.NewNodes, ct).ConfigureAwait(false))
+            {
+                foreach (var (w, commit, error) in outcomes)
+                    if (error is null) w.Done.TrySetResult(commit); else w.Done.TrySetException(error);
+                return;
+            }
+            await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(attempt, 10) * 5), ct).ConfigureAwait(false);
         }
-        throw new StrataException(StoreError.ConflictRetriesExhausted, "too many concurrent writers on this branch; try again");
+        foreach (var w in group)
+            w.Done.TrySetException(new StrataException(StoreError.ConflictRetriesExhausted, "too many concurrent writers on this branch; try again"));
+    }
+
+    /// <summary>The skip pointer of a commit whose parent is the last of a chain not yet stored on top of head.</summary>
+    private async Task<string?> SkipInChainAsync(CommitInfo? head, List<NewCommit> chain, CommitInfo? parent, CancellationToken ct)
+    {
+        if (parent is null) return null;
+        var target = CommitGraph.SkipTargetHeight(parent.Height);
+        var stored = head?.Height ?? 0;
+        return target <= stored
+            ? (await Commits.AncestorAtAsync(head!, target, ct).ConfigureAwait(false))?.Id
+            : chain[(int)(target - stored - 1)].Commit.Id;
+    }
+
+    private static List<VersionRow> VersionRows(List<Mutation> mutations, CommitInfo commit) =>
+        mutations.GroupBy(m => m.Key).Select(g => g.Last()).Select(m => m.Value is { } v
+            ? new VersionRow(m.Key, commit.Id, commit.Height, false, v.Size, v.ETag, v.ModifiedUnixMs)
+            : new VersionRow(m.Key, commit.Id, commit.Height, true, 0, "", commit.TimeUnixMs)).ToList();
+
+    private SemaphoreSlim BranchGate(string repo, string branch) => _branchLocks.GetOrAdd(repo + "/" + branch, _ => new SemaphoreSlim(1, 1));
+
+    private sealed class BranchQueue
+    {
+        public readonly List<PendingWrite> Pending = [];
+        public bool Draining;
+    }
+
+    private sealed class PendingWrite(Func<CommitContext, Task<IEnumerable<Mutation>>> changes, string message, CancellationToken ct)
+    {
+        public Func<CommitContext, Task<IEnumerable<Mutation>>> Changes => changes;
+        public string Message => message;
+        public CancellationToken Ct => ct;
+        public TaskCompletionSource<CommitInfo?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private async Task<(bool Done, CommitInfo? Commit)> StageAsync(OpenCommit open, Func<CommitContext, Task<IEnumerable<Mutation>>> changes, CancellationToken ct)
@@ -202,7 +318,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     /// <summary>Finishes the branch's open commit: all its changes become visible at once, as one commit.</summary>
     public async Task<CommitInfo> FinishCommitAsync(string repo, string branch, string? message, CancellationToken ct)
     {
-        var gate = _branchLocks.GetOrAdd(repo + "/" + branch, _ => new SemaphoreSlim(1, 1));
+        var gate = BranchGate(repo, branch);
         await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {

@@ -179,13 +179,14 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
         return list.FirstOrDefault();
     }
 
-    public async Task<bool> TryCommitAsync(string branch, string? expectedHead, CommitInfo commit,
-        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, IReadOnlyCollection<VersionRow> versions, CancellationToken ct)
+    public async Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct)
     {
         await using var c = await _ds.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
         // CAS first: it row-locks the branch, so a loser waits, then finds the head moved and writes nothing.
-        if (!await CasHeadAsync(c, branch, expectedHead, commit.Repo, commit.Id, ct).ConfigureAwait(false))
+        var last = chain[^1].Commit;
+        if (!await CasHeadAsync(c, branch, expectedHead, last.Repo, last.Id, ct).ConfigureAwait(false))
         {
             await tx.RollbackAsync(ct).ConfigureAwait(false);
             return false;
@@ -193,7 +194,7 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
         await using (var batch = new NpgsqlBatch(c))
         {
             AddNodes(batch, nodes);
-            AddCommit(batch, commit, versions);
+            foreach (var n in chain) AddCommit(batch, n.Commit, n.Versions);
             await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
         await tx.CommitAsync(ct).ConfigureAwait(false);

@@ -152,18 +152,18 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
             r.IsDBNull(5) ? null : r.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.GetString(7)));
     }
 
-    public Task<bool> TryCommitAsync(string branch, string? expectedHead, CommitInfo commit,
-        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, IReadOnlyCollection<VersionRow> versions, CancellationToken ct)
+    public Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
-        if (!CasHead(c, tx, branch, expectedHead, commit.Repo, commit.Id))
+        if (!CasHead(c, tx, branch, expectedHead, chain[^1].Commit.Repo, chain[^1].Commit.Id))
         {
             tx.Rollback();
             return Task.FromResult(false);
         }
         InsertNodes(c, tx, nodes);
-        InsertCommit(c, tx, commit, versions);
+        foreach (var n in chain) InsertCommit(c, tx, n.Commit, n.Versions);
         tx.Commit();
         return Task.FromResult(true);
     }

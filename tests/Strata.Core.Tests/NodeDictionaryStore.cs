@@ -20,7 +20,7 @@ internal class NodeDictionaryStoreBase : IMetadataStore
     public Task<bool> CreateBranchAsync(string repo, string branch, string? head, DateTimeOffset created, CancellationToken ct) => throw new NotSupportedException();
     public Task<bool> DeleteBranchAsync(string repo, string branch, CancellationToken ct) => throw new NotSupportedException();
     public Task<CommitInfo?> GetCommitAsync(string id, CancellationToken ct) => throw new NotSupportedException();
-    public Task<bool> TryCommitAsync(string branch, string? expectedHead, CommitInfo commit, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, IReadOnlyCollection<VersionRow> versions, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct) => throw new NotSupportedException();
     public Task CreateUploadAsync(UploadInfo upload, CancellationToken ct) => throw new NotSupportedException();
     public Task<UploadInfo?> GetUploadAsync(string uploadId, CancellationToken ct) => throw new NotSupportedException();
     public Task<IReadOnlyList<UploadInfo>> ListUploadsAsync(string repo, string branch, string prefix, string keyMarker, string uploadIdMarker, int limit, CancellationToken ct) => throw new NotSupportedException();

@@ -2,7 +2,7 @@ namespace Strata.Core.Storage;
 
 /// <summary>
 /// Repos, branches, commits and tree nodes. Branch heads move only by compare-and-swap
-/// (<see cref="TryCommitAsync"/>), so several processes may share one database.
+/// (<see cref="TryCommitChainAsync"/>), so several processes may share one database.
 /// </summary>
 public interface IMetadataStore
 {
@@ -19,12 +19,19 @@ public interface IMetadataStore
     Task<CommitInfo?> GetCommitAsync(string id, CancellationToken ct);
 
     /// <summary>
-    /// Atomically stores the new nodes and the commit and moves the branch head from
-    /// <paramref name="expectedHead"/> to the commit. Returns false (and stores nothing)
-    /// if the head is no longer <paramref name="expectedHead"/> or the branch is gone.
+    /// Atomically stores the new nodes and a chain of new commits (the first a child of
+    /// <paramref name="expectedHead"/>, each the parent of the next) and moves the branch head from
+    /// <paramref name="expectedHead"/> to the last. Returns false (and stores nothing) if the head
+    /// is no longer <paramref name="expectedHead"/> or the branch is gone. A chain lets concurrent
+    /// writers share one transaction (group commit) while each keeps its own commit.
     /// </summary>
+    Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct);
+
+    /// <summary>One new commit on the head: <see cref="TryCommitChainAsync"/> with a chain of one.</summary>
     Task<bool> TryCommitAsync(string branch, string? expectedHead, CommitInfo commit,
-        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, IReadOnlyCollection<VersionRow> versions, CancellationToken ct);
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, IReadOnlyCollection<VersionRow> versions, CancellationToken ct) =>
+        TryCommitChainAsync(branch, expectedHead, [new NewCommit(commit, versions)], nodes, ct);
 
     /// <summary>
     /// Version rows of a repo's keys with the prefix, ordered by key then newest first, starting

@@ -23,6 +23,13 @@ public sealed class NodeCache(IMetadataStore meta, long capacityBytes = 64L << 2
         return node;
     }
 
+    public bool TryGet(Hash id, out Node node)
+    {
+        var hit = _nodes.TryGetValue(id, out var entry);
+        node = entry.Node;
+        return hit;
+    }
+
     public void Add(Hash id, Node node, int size)
     {
         if (!_nodes.TryAdd(id, (node, size))) return;

@@ -32,7 +32,7 @@ public sealed class TreeWriter(NodeCache cache)
         }
         else
         {
-            var rootNode = await cache.LoadAsync(root.Value, ct).ConfigureAwait(false);
+            var rootNode = await LoadAsync(root.Value, ct).ConfigureAwait(false);
             level = rootNode.Level;
             refs = await ApplyNodeAsync(rootNode, muts, ct).ConfigureAwait(false);
         }
@@ -43,11 +43,18 @@ public sealed class TreeWriter(NodeCache cache)
         // A root with a single child adds a level for nothing: collapse it.
         while (true)
         {
-            var n = NewNodes.TryGetValue(top, out var fresh) ? NodeCodec.Decode(fresh) : await cache.LoadAsync(top, ct).ConfigureAwait(false);
+            var n = await LoadAsync(top, ct).ConfigureAwait(false);
             if (n.IsLeaf || n.Children.Length != 1) return top;
             top = n.Children[0].Id;
         }
     }
+
+    // A node this writer made is not stored yet (a chain of commits builds on its own new trees),
+    // so it must come from NewNodes if the bounded cache has already let it go.
+    private ValueTask<Node> LoadAsync(Hash id, CancellationToken ct) =>
+        cache.TryGet(id, out var hit) ? ValueTask.FromResult(hit)
+        : NewNodes.TryGetValue(id, out var fresh) ? ValueTask.FromResult(NodeCodec.Decode(fresh))
+        : cache.LoadAsync(id, ct);
 
     private async Task<List<ChildRef>> ApplyNodeAsync(Node node, ReadOnlyMemory<Mutation> muts, CancellationToken ct)
     {
@@ -61,7 +68,7 @@ public sealed class TreeWriter(NodeCache cache)
             var last = j == node.Children.Length - 1;
             while (i < muts.Length && (last || KeyOrder.Instance.Compare(muts.Span[i].Key, c.MaxKey) <= 0)) i++;
             if (i == start) { result.Add(c); continue; }
-            var child = await cache.LoadAsync(c.Id, ct).ConfigureAwait(false);
+            var child = await LoadAsync(c.Id, ct).ConfigureAwait(false);
             result.AddRange(await ApplyNodeAsync(child, muts[start..i], ct).ConfigureAwait(false));
         }
         return PackInternal(node.Level, result);

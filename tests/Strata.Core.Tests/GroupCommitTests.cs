@@ -1,0 +1,114 @@
+using Strata.Core.Storage;
+using Strata.Core.Tree;
+using Strata.Storage.FileSystem;
+using Strata.Storage.Sqlite;
+
+namespace Strata.Core.Tests;
+
+/// <summary>
+/// Concurrent writers to one branch are folded into chains of commits stored together: each
+/// writer still gets its own commit, the history is one line, and skip pointers inside a chain
+/// resolve ancestry like any other.
+/// </summary>
+public sealed class GroupCommitTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("strata-group-").FullName;
+    private static readonly CancellationToken Ct = CancellationToken.None;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>Counts the transactions that move a head, to see that writers were grouped.</summary>
+    private sealed class CountingStore(SqliteMetadataStore inner) : IMetadataStore
+    {
+        public int Chains;
+        public int MaxChain;
+        public Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct)
+        {
+            Interlocked.Increment(ref Chains);
+            lock (this) MaxChain = Math.Max(MaxChain, chain.Count);
+            return inner.TryCommitChainAsync(branch, expectedHead, chain, nodes, ct);
+        }
+        public Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct) => inner.ListBranchesAsync(ct);
+        public Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct) => inner.GetBranchAsync(repo, branch, ct);
+        public Task<bool> RepoExistsAsync(string repo, CancellationToken ct) => inner.RepoExistsAsync(repo, ct);
+        public Task<bool> CreateBranchAsync(string repo, string branch, string? head, DateTimeOffset created, CancellationToken ct) => inner.CreateBranchAsync(repo, branch, head, created, ct);
+        public Task<bool> DeleteBranchAsync(string repo, string branch, CancellationToken ct) => inner.DeleteBranchAsync(repo, branch, ct);
+        public Task<CommitInfo?> GetCommitAsync(string id, CancellationToken ct) => inner.GetCommitAsync(id, ct);
+        public Task<IReadOnlyList<VersionRow>> ListVersionsAsync(string repo, string prefix, string keyMarker, long heightMarker, int limit, CancellationToken ct) => inner.ListVersionsAsync(repo, prefix, keyMarker, heightMarker, limit, ct);
+        public Task<VersionRow?> GetVersionAsync(string repo, string key, string commitId, CancellationToken ct) => inner.GetVersionAsync(repo, key, commitId, ct);
+        public Task<byte[]?> GetNodeAsync(Hash id, CancellationToken ct) => inner.GetNodeAsync(id, ct);
+        public Task<OpenCommit?> GetOpenCommitAsync(string repo, string branch, CancellationToken ct) => inner.GetOpenCommitAsync(repo, branch, ct);
+        public Task<bool> StartCommitAsync(OpenCommit commit, CancellationToken ct) => inner.StartCommitAsync(commit, ct);
+        public Task<bool> TryUpdateOpenCommitAsync(OpenCommit commit, Hash? expectedRoot, Hash? newRoot, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct) => inner.TryUpdateOpenCommitAsync(commit, expectedRoot, newRoot, nodes, ct);
+        public Task<bool> TryFinishCommitAsync(OpenCommit open, CommitInfo commit, IReadOnlyCollection<VersionRow> versions, CancellationToken ct) => inner.TryFinishCommitAsync(open, commit, versions, ct);
+        public Task<bool> AbandonCommitAsync(string repo, string branch, string id, CancellationToken ct) => inner.AbandonCommitAsync(repo, branch, id, ct);
+        public Task CreateUploadAsync(UploadInfo upload, CancellationToken ct) => inner.CreateUploadAsync(upload, ct);
+        public Task<UploadInfo?> GetUploadAsync(string uploadId, CancellationToken ct) => inner.GetUploadAsync(uploadId, ct);
+        public Task<IReadOnlyList<UploadInfo>> ListUploadsAsync(string repo, string branch, string prefix, string keyMarker, string uploadIdMarker, int limit, CancellationToken ct) => inner.ListUploadsAsync(repo, branch, prefix, keyMarker, uploadIdMarker, limit, ct);
+        public Task<IReadOnlyList<UploadInfo>> ListUploadsCreatedBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct) => inner.ListUploadsCreatedBeforeAsync(before, limit, ct);
+        public Task<bool> PutPartAsync(PartInfo part, CancellationToken ct) => inner.PutPartAsync(part, ct);
+        public Task<IReadOnlyList<PartInfo>> ListPartsAsync(string uploadId, int afterNumber, int limit, CancellationToken ct) => inner.ListPartsAsync(uploadId, afterNumber, limit, ct);
+        public Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct) => inner.DeleteUploadAsync(uploadId, ct);
+        public Task MarkUploadCompletedAsync(string uploadId, IReadOnlyList<KeyValuePair<string, string>> completion, CancellationToken ct) => inner.MarkUploadCompletedAsync(uploadId, completion, ct);
+    }
+
+    private static FileEntry Entry(string id, long ms, string etag) =>
+        new() { Size = 0, ETag = etag, ContentHash = Hash.Of([]), CommitId = id, ModifiedUnixMs = ms, Chunks = [] };
+
+    [Fact]
+    public async Task ConcurrentWritersEachGetACommitInOneLineOfHistory()
+    {
+        var meta = new CountingStore(new SqliteMetadataStore(Path.Combine(_dir, "meta.db")));
+        var s = new VersionedStore(meta, new FileChunkStore(Path.Combine(_dir, "chunks")));
+        var b = new BucketRef("r", "master", null);
+        await s.CreateBranchAsync("r", "master", Ct);
+        const int n = 300;
+        var commits = await Task.WhenAll(Enumerable.Range(0, n).Select(i => Task.Run(() =>
+            s.CommitAsync(b, (id, ms) => [new Mutation($"k{i:D3}", Entry(id, ms, $"v{i}"))], $"put {i}", Ct))));
+        Assert.All(commits, Assert.NotNull);
+        Assert.Equal(n, commits.Select(c => c!.Id).Distinct().Count());
+        Assert.True(meta.MaxChain > 1, "no two writers were ever grouped");
+        Assert.True(meta.Chains < n, $"{meta.Chains} transactions for {n} writes");
+
+        // One line of history from the head down to the first commit, heights n..1.
+        var fresh = new VersionedStore(meta, new FileChunkStore(Path.Combine(_dir, "chunks")));
+        var snap = await fresh.OpenAsync(b, Ct);
+        var line = new List<CommitInfo>();
+        for (var c = snap.Commit; c is not null; c = c.Parent is null ? null : await fresh.Commits.GetAsync(c.Parent, Ct))
+            line.Add(c);
+        Assert.Equal(Enumerable.Range(1, n).Reverse().Select(h => (long)h), line.Select(c => c.Height));
+        Assert.Equal(commits.Select(c => c!.Id).Order(), line.Select(c => c.Id).Order());
+        // Skip pointers made inside chains find every ancestor (checked against the parent walk).
+        foreach (var back in new[] { 1, 2, 3, 5, 17, 64, 100, 128, 200, 299 })
+            Assert.Equal(line[back].Id, (await fresh.ResolveVersionAsync(snap, $"HEAD~{back}", Ct)).Id);
+        // Each commit holds exactly the writes ordered before it, and its own key's version row.
+        foreach (var c in line.Where((_, i) => i % 37 == 0))
+        {
+            var cursorCount = 0;
+            await foreach (var _ in TreeDiff.DiffAsync(fresh.Nodes, null, c.Root, Ct)) cursorCount++;
+            Assert.Equal(c.Height, cursorCount);
+            var mine = commits.Single(x => x!.Id == c.Id)!;
+            Assert.NotNull(await meta.GetVersionAsync("r", $"k{int.Parse(mine.Message[4..]):D3}", c.Id, Ct));
+        }
+    }
+
+    [Fact]
+    public async Task AFailingWriterDoesNotFailTheOthersInItsGroup()
+    {
+        var s = new VersionedStore(new SqliteMetadataStore(Path.Combine(_dir, "meta.db")), new FileChunkStore(Path.Combine(_dir, "chunks")));
+        var b = new BucketRef("r", "master", null);
+        await s.CreateBranchAsync("r", "master", Ct);
+        var tasks = Enumerable.Range(0, 60).Select(i => Task.Run(() => s.CommitAsync(b, ctx =>
+            i % 3 == 0
+                ? throw new StrataException(StoreError.NoSuchKey, $"writer {i} refuses")
+                : Task.FromResult<IEnumerable<Mutation>>([new Mutation($"k{i}", Entry(ctx.Id, ctx.TimeUnixMs, $"v{i}"))]), "put", Ct))).ToList();
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            if (i % 3 == 0) Assert.Equal(StoreError.NoSuchKey, (await Assert.ThrowsAsync<StrataException>(() => tasks[i])).Error);
+            else Assert.NotNull(await tasks[i]);
+        }
+        var head = (await s.OpenAsync(b, Ct)).Commit!;
+        Assert.Equal(40, head.Height);
+        for (var i = 0; i < 60; i++)
+            Assert.Equal(i % 3 == 0 ? null : $"v{i}", (await s.GetFileAsync(head, $"k{i}", Ct))?.ETag);
+    }
+}
