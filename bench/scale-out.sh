@@ -5,10 +5,11 @@
 #   pg+s3 x1   one node, PostgreSQL + S3 chunk store (radosgw)
 #   pg+s3 x2   two nodes on the same PostgreSQL + bucket, the load spread over both
 # PostgreSQL and radosgw come from tests/services/start.sh (started unless STRATA_TEST_* are set).
-#   bench/scale-out.sh [SECONDS]
+#   bench/scale-out.sh [SECONDS] [small|big|all]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
+part=${2:-all}
 source tests/services/start.sh
 work=$(mktemp -d /tmp/strata-bench.XXXXXX)
 pids=()
@@ -40,7 +41,7 @@ tok_e=$(cat "$work/embedded/root-token"); tok_c=$(cat "$work/a/root-token")
 E=http://127.0.0.1:32600 A=http://127.0.0.1:32610 B=http://127.0.0.1:32620
 
 echo "== 4 KiB PUT, 16 connections, ${secs} s each, interleaved over 2 rounds"
-for round in 1 2; do
+[ "$part" = big ] || for round in 1 2; do
   load put --endpoint $E --token "$tok_e" --bucket "master.small$round" --size 4096 --connections 16 --seconds "$secs" | sed 's/^/embedded  /'
   load put --endpoint $A --token "$tok_c" --bucket "master.small$round" --size 4096 --connections 16 --seconds "$secs" | sed 's/^/pg+s3 x1  /'
   load put --endpoint $A,$B --token "$tok_c" --bucket "master.smallb$round" --size 4096 --connections 16 --seconds "$secs" | sed 's/^/pg+s3 x2  /'
@@ -49,6 +50,7 @@ for round in 1 2; do
   load put --endpoint $B,$A --token "$tok_c" --bucket "master.smalld$round" --size 4096 --connections 32 --seconds "$secs" | sed 's/^/pg+s3 x2 (32 conns, 2 branches)  /'
   wait $other
 done
+[ "$part" = small ] && exit 0
 echo "== 1 GiB PUT and GET, one connection"
 load put --endpoint $E --token "$tok_e" --bucket master.big --size 1073741824 --connections 1 --count 1 | sed 's/^/embedded  /'
 load get --endpoint $E --token "$tok_e" --bucket master.big --connections 1 --count 1 --keys 1 | sed 's/^/embedded  /'

@@ -65,7 +65,7 @@ await Task.WhenAll(Enumerable.Range(0, o.Connections).Select(async c =>
 var secs = sw.Elapsed.TotalSeconds;
 var all = latencies.SelectMany(l => l).Order().ToArray();
 double P(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(q * all.Length))];
-Console.WriteLine($"{o.Mode} size={o.Size} conns={o.Connections} endpoints={o.Endpoints.Length}: {all.Length} ok, {errors} errors in {secs:F1} s; " +
+Console.WriteLine($"{o.Mode} size={(o.Mode == "put" ? o.Size : (all.Length == 0 ? 0 : bytes / all.Length))} conns={o.Connections} endpoints={o.Endpoints.Length}: {all.Length} ok, {errors} errors in {secs:F1} s; " +
     $"{all.Length / secs:F0} ops/s, {bytes / secs / 1e6:F1} MB/s, p50 {P(0.5):F1} ms, p99 {P(0.99):F1} ms");
 return errors == 0 ? 0 : 1;
 

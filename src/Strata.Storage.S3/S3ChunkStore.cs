@@ -78,6 +78,7 @@ public sealed class S3ChunkStore : IChunkStore, IDisposable
     private string KeyOf(Hash id) => $"{_o.Prefix}chunks/{id}";
 
     public int WriteConcurrency => Math.Min(8, _o.MaxConcurrency);
+    public int ReadAhead => 2;
 
     public async Task<bool> ExistsAsync(Hash id, CancellationToken ct)
     {

@@ -17,4 +17,7 @@ public interface IChunkStore
 
     /// <summary>How many chunk writes of one upload may be in flight at once (a remote store hides its latency this way).</summary>
     int WriteConcurrency => 1;
+
+    /// <summary>How many chunks after the one being read a reader opens ahead of time (a remote store hides its latency this way).</summary>
+    int ReadAhead => 0;
 }
