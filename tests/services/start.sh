@@ -9,6 +9,7 @@
 # and registers stop_services for the EXIT trap. Already-set variables are kept (bring your own).
 services_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 services_tmp=$(mktemp -d /tmp/strata-services.XXXXXX)
+chmod 755 "$services_tmp"   # the postgres user must reach its data directory inside
 services_pids=()
 
 start_postgres() {
