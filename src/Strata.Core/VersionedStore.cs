@@ -223,7 +223,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             var parent = head;
             foreach (var w in group)
             {
-                var context = new CommitContext(this, CommitId.New(), now.ToUnixTimeMilliseconds(), parent, w.Ct);
+                var context = new CommitContext(this, CommitId.New(), now.ToUnixTimeMilliseconds(), parent, w.Ct, writer);
                 List<Mutation> mutations;
                 try
                 {
@@ -359,10 +359,14 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
 }
 
 /// <summary>What a commit's change function sees: the new commit's id and time, and the head it builds on.</summary>
-public sealed class CommitContext(VersionedStore store, string id, long timeUnixMs, CommitInfo? head, CancellationToken ct)
+public sealed class CommitContext(VersionedStore store, string id, long timeUnixMs, CommitInfo? head, CancellationToken ct, TreeWriter? chain = null)
 {
     public string Id => id;
     public long TimeUnixMs => timeUnixMs;
     public CommitInfo? Head => head;
-    public Task<FileEntry?> GetAsync(string key) => store.GetFileAsync(head, key, ct);
+
+    // In a group commit the head may be an earlier commit of the same chain, not stored yet: its
+    // nodes are read through the chain's writer, which holds them.
+    public Task<FileEntry?> GetAsync(string key) =>
+        chain is null ? store.GetFileAsync(head, key, ct) : TreeReader.GetAsync(chain.LoadAsync, head?.Root, key, ct);
 }

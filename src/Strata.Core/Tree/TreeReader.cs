@@ -3,12 +3,16 @@ namespace Strata.Core.Tree;
 /// <summary>Point lookups and totals on a stored tree.</summary>
 public static class TreeReader
 {
-    public static async Task<FileEntry?> GetAsync(NodeCache cache, Hash? root, string key, CancellationToken ct)
+    public static Task<FileEntry?> GetAsync(NodeCache cache, Hash? root, string key, CancellationToken ct) =>
+        GetAsync(cache.LoadAsync, root, key, ct);
+
+    /// <summary>A lookup through any node loader (a tree writer's, for a tree not stored yet).</summary>
+    public static async Task<FileEntry?> GetAsync(Func<Hash, CancellationToken, ValueTask<Node>> load, Hash? root, string key, CancellationToken ct)
     {
         if (root is null) return null;
-        var node = await cache.LoadAsync(root.Value, ct).ConfigureAwait(false);
+        var node = await load(root.Value, ct).ConfigureAwait(false);
         while (!node.IsLeaf)
-            node = await cache.LoadAsync(node.Children[node.ChildFor(key)].Id, ct).ConfigureAwait(false);
+            node = await load(node.Children[node.ChildFor(key)].Id, ct).ConfigureAwait(false);
         var i = node.EntryIndex(key);
         return i < node.Entries.Length && node.Entries[i].Key == key ? node.Entries[i].Value : null;
     }

@@ -51,7 +51,7 @@ public sealed class TreeWriter(NodeCache cache)
 
     // A node this writer made is not stored yet (a chain of commits builds on its own new trees),
     // so it must come from NewNodes if the bounded cache has already let it go.
-    private ValueTask<Node> LoadAsync(Hash id, CancellationToken ct) =>
+    public ValueTask<Node> LoadAsync(Hash id, CancellationToken ct) =>
         cache.TryGet(id, out var hit) ? ValueTask.FromResult(hit)
         : NewNodes.TryGetValue(id, out var fresh) ? ValueTask.FromResult(NodeCodec.Decode(fresh))
         : cache.LoadAsync(id, ct);
