@@ -16,34 +16,20 @@ public static class ContentReader
     public static async Task VisitAsync(IChunkStore chunks, FileEntry file, long offset, long length,
         Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> visit, CancellationToken ct)
     {
-        // The pieces of chunks the range covers: (chunk, offset in it, byte count).
-        var pieces = new List<(Hash Id, long From, long Count)>();
-        long pos = 0;
-        var end = offset + length;
-        foreach (var c in file.Chunks)
-        {
-            var cStart = pos;
-            pos += c.Length;
-            if (pos <= offset) continue;
-            if (cStart >= end) break;
-            var from = Math.Max(offset, cStart) - cStart;
-            pieces.Add((c.Id, from, Math.Min(end, pos) - cStart - from));
-        }
-        var ahead = new Queue<Task<Stream>>();
+        var ahead = new Queue<(Task<Stream> Open, long Count)>();
         var depth = Math.Max(0, chunks.ReadAhead);
-        var next = 0;
+        using var pieces = Pieces(file, offset, offset + length).GetEnumerator();
+        var more = true;
         var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
         try
         {
-            for (var i = 0; i < pieces.Count; i++)
+            while (true)
             {
-                while (next < pieces.Count && next <= i + depth)
-                {
-                    var p = pieces[next++];
-                    ahead.Enqueue(chunks.OpenAsync(p.Id, p.From, ct));
-                }
-                await using var s = await ahead.Dequeue().ConfigureAwait(false);
-                var count = pieces[i].Count;
+                while (more && ahead.Count <= depth && (more = pieces.MoveNext()))
+                    ahead.Enqueue((chunks.OpenAsync(pieces.Current.Id, pieces.Current.From, ct), pieces.Current.Count));
+                if (ahead.Count == 0) break;
+                var (open, count) = ahead.Dequeue();
+                await using var s = await open.ConfigureAwait(false);
                 while (count > 0)
                 {
                     var n = await s.ReadAsync(buf.AsMemory(0, (int)Math.Min(buf.Length, count)), ct).ConfigureAwait(false);
@@ -58,8 +44,23 @@ public static class ContentReader
             System.Buffers.ArrayPool<byte>.Shared.Return(buf);
             // Streams opened ahead and not read (the range ended early, or a failure) are released.
             while (ahead.Count > 0)
-                try { await (await ahead.Dequeue().ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false); }
+                try { await (await ahead.Dequeue().Open.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false); }
                 catch (Exception) { /* already failing, or the chunk was never needed */ }
+        }
+    }
+
+    /// <summary>The pieces of chunks a byte range covers, lazily: (chunk, offset in it, byte count).</summary>
+    private static IEnumerable<(Hash Id, long From, long Count)> Pieces(FileEntry file, long offset, long end)
+    {
+        long pos = 0;
+        foreach (var c in file.Chunks)
+        {
+            var cStart = pos;
+            pos += c.Length;
+            if (pos <= offset) continue;
+            if (cStart >= end) yield break;
+            var from = Math.Max(offset, cStart) - cStart;
+            yield return (c.Id, from, Math.Min(end, pos) - cStart - from);
         }
     }
 }

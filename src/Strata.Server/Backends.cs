@@ -52,14 +52,14 @@ public sealed class Backends : IAsyncDisposable
             try
             {
                 var s = await PostgresMetadataStore.OpenAsync(url, ct).ConfigureAwait(false);
-                return (s, s, $"PostgreSQL {Redact(url)}");
+                return (s, s, $"PostgreSQL {PostgresUrl.Redact(url)}");
             }
             catch (ArgumentException e)
             {
                 throw new StorageConfigurationException(e.Message.Split('\n')[0], e);
             }
         }
-        throw new StorageConfigurationException($"metadata store '{Redact(url)}' is not understood; use postgres://USER[:PASS]@HOST:PORT/DB or sqlite:PATH (default: SQLite in the data dir)");
+        throw new StorageConfigurationException($"metadata store '{PostgresUrl.Redact(url)}' is not understood; use postgres://USER[:PASS]@HOST:PORT/DB or sqlite:PATH (default: SQLite in the data dir)");
     }
 
     private static async Task<(IChunkStore, string)> OpenChunksAsync(ServerOptions o, string dataDir, CancellationToken ct)
@@ -86,12 +86,6 @@ public sealed class Backends : IAsyncDisposable
         }
         throw new StorageConfigurationException($"chunk store '{url}' is not understood; use s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT or file:PATH (default: files in the data dir)");
     }
-
-    /// <summary>A URL with its password hidden, for logs and messages.</summary>
-    internal static string Redact(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var u) && u.UserInfo.Contains(':')
-            ? url.Replace(u.UserInfo, u.UserInfo[..u.UserInfo.IndexOf(':')] + ":***", StringComparison.Ordinal)
-            : url;
 
     public async ValueTask DisposeAsync()
     {
