@@ -36,11 +36,12 @@ public sealed class MultipartUploads(VersionedStore store, TimeProvider? clock =
         return u;
     }
 
+    /// <summary>Records a part whose content was stored by a write that began at <paramref name="since"/>.</summary>
     public async Task<PartInfo> PutPartAsync(UploadInfo u, int number, Chunking.ContentInfo content,
-        IReadOnlyList<KeyValuePair<string, string>> checksums, CancellationToken ct)
+        IReadOnlyList<KeyValuePair<string, string>> checksums, DateTimeOffset since, CancellationToken ct)
     {
         var p = new PartInfo(u.Id, number, content.Size, content.Md5, content.Chunks, checksums, _clock.GetUtcNow());
-        if (!await Meta.PutPartAsync(p, ct).ConfigureAwait(false))
+        if (!await Meta.PutPartAsync(p, store.ProtectedSince(since), ct).ConfigureAwait(false))
             throw new StrataException(StoreError.NoSuchUpload, $"upload {u.Id} was completed or aborted");
         return p;
     }

@@ -19,6 +19,9 @@ public enum StoreError
     EntityTooSmall,
     CommitOpen,
     NoOpenCommit,
+    /// <summary>A write took longer than the garbage collector's grace period while a collection ran; it is refused and can be retried.</summary>
+    GcExpired,
+    GcRunning,
 }
 
 public sealed class StrataException(StoreError error, string message) : Exception(message)

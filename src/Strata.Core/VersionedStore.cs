@@ -24,7 +24,24 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     public IChunkStore Chunks => chunks;
     public NodeCache Nodes { get; } = new(meta);
     public CommitGraph Commits { get; } = new(meta);
-    public ContentWriter Content { get; } = new(chunks);
+    public ContentWriter Content { get; } = new(chunks, meta);
+
+    /// <summary>
+    /// How far back the references of a write may reach: a write that began at T references
+    /// only what was touched after T - FreshenAge (see <see cref="ContentWriter.FreshenAge"/>).
+    /// A garbage collection whose cutoff is above that refuses the write (GcExpired), so GC's
+    /// grace period must be longer than FreshenAge plus the longest write.
+    /// </summary>
+    public TimeSpan FreshenAge
+    {
+        get => Content.FreshenAge;
+        set => Content.FreshenAge = value;
+    }
+
+    /// <summary>The earliest touch time a write that began at <paramref name="since"/> may rely on.</summary>
+    public long ProtectedSince(DateTimeOffset since) => (since - FreshenAge).ToUnixTimeMilliseconds();
+
+    private long _knownCutoff;
     public MultipartUploads Uploads => _uploads ??= new MultipartUploads(this, clock);
     private MultipartUploads? _uploads;
 
@@ -126,6 +143,10 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     public Task<CommitInfo?> CommitAsync(BucketRef bucket, Func<string, long, IEnumerable<Mutation>> changes, string message, CancellationToken ct) =>
         CommitAsync(bucket, c => Task.FromResult(changes(c.Id, c.TimeUnixMs)), message, ct);
 
+    /// <summary><see cref="CommitAsync(BucketRef, Func{CommitContext, Task{IEnumerable{Mutation}}}, string, DateTimeOffset, CancellationToken)"/> for a write that begins now.</summary>
+    public Task<CommitInfo?> CommitAsync(BucketRef bucket, Func<CommitContext, Task<IEnumerable<Mutation>>> changes, string message, CancellationToken ct) =>
+        CommitAsync(bucket, changes, message, _clock.GetUtcNow(), ct);
+
     /// <summary>
     /// Makes one commit on the branch head. <paramref name="changes"/> sees the head it builds on
     /// (to check preconditions atomically) and the new commit's id and time; it is called again
@@ -133,14 +154,16 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     /// Writers to one branch that arrive while a commit is being stored are folded into the next
     /// one (group commit): each still gets its own commit, chained one after another, but the
     /// chain is stored with one transaction and one compare-and-swap of the head.
+    /// <paramref name="since"/> is when the write began, before it read or stored anything it references.
     /// </summary>
-    public async Task<CommitInfo?> CommitAsync(BucketRef bucket, Func<CommitContext, Task<IEnumerable<Mutation>>> changes, string message, CancellationToken ct)
+    public async Task<CommitInfo?> CommitAsync(BucketRef bucket, Func<CommitContext, Task<IEnumerable<Mutation>>> changes, string message,
+        DateTimeOffset since, CancellationToken ct)
     {
         if (bucket.Snapshot is not null)
             throw new StrataException(StoreError.ReadOnlySnapshot, $"{bucket} is a read-only snapshot of commit {bucket.Snapshot}");
         ct.ThrowIfCancellationRequested();
         var queue = _queues.GetOrAdd(bucket.Repo + "/" + bucket.Branch, _ => new BranchQueue());
-        var write = new PendingWrite(changes, message, ct);
+        var write = new PendingWrite(changes, message, ProtectedSince(since), ct);
         bool lead;
         lock (queue)
         {
@@ -196,7 +219,8 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         var ct = CancellationToken.None; // the group's I/O serves every writer in it; each writer's own token guards its changes
         for (var attempt = 0; ; attempt++)
         {
-            group.RemoveAll(w => w.Done.Task.IsCompleted || (w.Ct.IsCancellationRequested && w.Done.TrySetCanceled(w.Ct)));
+            group.RemoveAll(w => w.Done.Task.IsCompleted || (w.Ct.IsCancellationRequested && w.Done.TrySetCanceled(w.Ct))
+                || (w.ProtectedSince < _knownCutoff && w.Done.TrySetException(GcExpired())));
             if (group.Count == 0) return;
             if (attempt > 0 && _clock.GetUtcNow() >= deadline) break;
             if (await meta.GetOpenCommitAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false) is { } open)
@@ -205,7 +229,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
                 var w = group[0];
                 try
                 {
-                    var staged = await StageAsync(open, w.Changes, w.Ct).ConfigureAwait(false);
+                    var staged = await StageAsync(open, w.Changes, w.ProtectedSince, w.Ct).ConfigureAwait(false);
                     if (staged.Done) w.Done.TrySetResult(staged.Commit);
                 }
                 catch (Exception e)
@@ -247,7 +271,19 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
                 outcomes.Add((w, commit, null));
                 parent = commit;
             }
-            if (chain.Count == 0 || await meta.TryCommitChainAsync(bucket.Branch, br.Head, chain, writer.NewNodes, ct).ConfigureAwait(false))
+            bool stored;
+            try
+            {
+                stored = chain.Count == 0 || await meta.TryCommitChainAsync(bucket.Branch, br.Head, chain, writer.NewNodes,
+                    group.Min(w => w.ProtectedSince), ct).ConfigureAwait(false);
+            }
+            catch (StrataException e) when (e.Error == StoreError.GcExpired)
+            {
+                // A collection started: the writes that began too long ago go, the rest try again.
+                _knownCutoff = Math.Max(_knownCutoff, await meta.GetGcCutoffAsync(ct).ConfigureAwait(false));
+                continue;
+            }
+            if (stored)
             {
                 foreach (var (w, commit, error) in outcomes)
                     if (error is null) w.Done.TrySetResult(commit); else w.Done.TrySetException(error);
@@ -283,15 +319,20 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         public bool Draining;
     }
 
-    private sealed class PendingWrite(Func<CommitContext, Task<IEnumerable<Mutation>>> changes, string message, CancellationToken ct)
+    private static StrataException GcExpired() => new(StoreError.GcExpired,
+        "a garbage collection started while this write was in progress and its references may be older than the collection's grace period; retry the request");
+
+    private sealed class PendingWrite(Func<CommitContext, Task<IEnumerable<Mutation>>> changes, string message, long protectedSince, CancellationToken ct)
     {
         public Func<CommitContext, Task<IEnumerable<Mutation>>> Changes => changes;
         public string Message => message;
+        public long ProtectedSince => protectedSince;
         public CancellationToken Ct => ct;
         public TaskCompletionSource<CommitInfo?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private async Task<(bool Done, CommitInfo? Commit)> StageAsync(OpenCommit open, Func<CommitContext, Task<IEnumerable<Mutation>>> changes, CancellationToken ct)
+    private async Task<(bool Done, CommitInfo? Commit)> StageAsync(OpenCommit open, Func<CommitContext, Task<IEnumerable<Mutation>>> changes,
+        long protectedSince, CancellationToken ct)
     {
         var @base = open.Base is null ? null : await Commits.GetAsync(open.Base, ct).ConfigureAwait(false);
         // Changes see the open commit's tree, as they will once it is finished.
@@ -300,7 +341,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         var writer = new TreeWriter(Nodes);
         var root = await writer.ApplyAsync(open.Root, await changes(context).ConfigureAwait(false), ct).ConfigureAwait(false);
         if (root == open.Root) return (true, null);
-        if (!await meta.TryUpdateOpenCommitAsync(open, open.Root, root, writer.NewNodes, ct).ConfigureAwait(false)) return (false, null);
+        if (!await meta.TryUpdateOpenCommitAsync(open, open.Root, root, writer.NewNodes, protectedSince, ct).ConfigureAwait(false)) return (false, null);
         return (true, view with { Root = root });
     }
 
@@ -324,8 +365,8 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         {
             var open = await meta.GetOpenCommitAsync(repo, branch, ct).ConfigureAwait(false)
                 ?? throw new StrataException(StoreError.NoOpenCommit, $"branch {branch} of repo {repo} has no open commit");
-            var @base = open.Base is null ? null : await Commits.GetAsync(open.Base, ct).ConfigureAwait(false);
             var now = _clock.GetUtcNow();
+            var @base = open.Base is null ? null : await Commits.GetAsync(open.Base, ct).ConfigureAwait(false);
             var commit = new CommitInfo(open.Id, repo, open.Base, open.Root, (@base?.Height ?? 0) + 1,
                 await Commits.SkipForChildAsync(@base, ct).ConfigureAwait(false), now, message ?? "explicit commit");
             // The version index learns the changed keys from a diff: it costs the size of the change.
@@ -334,7 +375,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
                 versions.Add(ch.New is { } f
                     ? new VersionRow(ch.Key, commit.Id, commit.Height, false, f.Size, f.ETag, f.ModifiedUnixMs)
                     : new VersionRow(ch.Key, commit.Id, commit.Height, true, 0, "", commit.TimeUnixMs));
-            if (!await meta.TryFinishCommitAsync(open, commit, versions, ct).ConfigureAwait(false))
+            if (!await meta.TryFinishCommitAsync(open, commit, versions, ProtectedSince(now), ct).ConfigureAwait(false))
                 throw new StrataException(StoreError.ConflictRetriesExhausted, "the branch moved or the commit changed while finishing; try again");
             return commit;
         }

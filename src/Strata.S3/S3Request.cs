@@ -21,6 +21,9 @@ public sealed class S3Request
     public Strata.Core.Auth.IAccessStore? Access { get; init; }
 
     public CancellationToken Ct => Http.RequestAborted;
+
+    /// <summary>When the request began, before it read or stored anything: the write's reference point for garbage collection.</summary>
+    public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
     public HttpResponse Response => Http.Response;
 
     public bool Has(string name) => Http.Request.Query.ContainsKey(name);

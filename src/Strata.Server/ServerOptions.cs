@@ -23,6 +23,36 @@ public sealed class ServerOptions
     public string? ChunksAccessKey { get; set; } = Environment.GetEnvironmentVariable("STRATA_CHUNKS_ACCESS_KEY");
     public string? ChunksSecretKey { get; set; } = Environment.GetEnvironmentVariable("STRATA_CHUNKS_SECRET_KEY");
 
+    /// <summary>
+    /// What a garbage collection keeps however unreachable: anything touched within this time. Also
+    /// bounds writes: one running longer than half of it while a collection starts is refused (and retried by clients).
+    /// </summary>
+    public TimeSpan GcGrace { get; set; } = Duration(Environment.GetEnvironmentVariable("STRATA_GC_GRACE")) ?? TimeSpan.FromHours(1);
+    /// <summary>Run a garbage collection this often (null: only when asked).</summary>
+    public TimeSpan? GcInterval { get; set; } = Duration(Environment.GetEnvironmentVariable("STRATA_GC_INTERVAL")) is { } i && i > TimeSpan.Zero ? i : null;
+
+    /// <summary>A duration as 90s, 30m, 1h, 7d or plain seconds; "off" is zero. Null for empty or unparsable text.</summary>
+    public static TimeSpan? Duration(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        text = text.Trim();
+        if (text is "off" or "never") return TimeSpan.Zero;
+        var unit = char.IsAsciiLetter(text[^1]) ? text[^1] : 's';
+        var number = char.IsAsciiLetter(text[^1]) ? text[..^1] : text;
+        if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 0) return null;
+        return unit switch
+        {
+            's' => TimeSpan.FromSeconds(n),
+            'm' => TimeSpan.FromMinutes(n),
+            'h' => TimeSpan.FromHours(n),
+            'd' => TimeSpan.FromDays(n),
+            _ => null,
+        };
+    }
+
+    private static TimeSpan RequireDuration(string flag, string text) =>
+        Duration(text) ?? throw new ArgumentException($"{flag} takes a duration such as 90s, 30m, 1h or 7d, not '{text}'");
+
     public const string Usage = """
         usage: strata serve [flags]          (flag, environment twin, default)
           --data-dir DIR            STRATA_DATA_DIR              ./strata-data (embedded stores, root-token copy)
@@ -36,6 +66,8 @@ public sealed class ServerOptions
           --chunks-access-key KEY   STRATA_CHUNKS_ACCESS_KEY     credentials of an s3:// chunk store
           --chunks-secret-key KEY   STRATA_CHUNKS_SECRET_KEY     (prefer the environment: flags show in ps)
           --upload-max-age-hours H  STRATA_UPLOAD_MAX_AGE_HOURS  168 (older multipart uploads are aborted)
+          --gc-interval D           STRATA_GC_INTERVAL           off (e.g. 6h: collect garbage that often; one node at a time)
+          --gc-grace D              STRATA_GC_GRACE              1h (GC keeps anything touched this recently; give every node the same)
           --no-auth                 STRATA_AUTH=off              serve unsigned requests (a local sandbox)
           --quiet
         Several nodes may share one PostgreSQL and one chunk store: give each the same --metadata and --chunks.
@@ -62,6 +94,11 @@ public sealed class ServerOptions
                 case "--chunks-access-key": o.ChunksAccessKey = Next(); break;
                 case "--chunks-secret-key": o.ChunksSecretKey = Next(); break;
                 case "--upload-max-age-hours": o.UploadMaxAge = TimeSpan.FromHours(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)); break;
+                case "--gc-grace": o.GcGrace = RequireDuration("--gc-grace", Next()); break;
+                case "--gc-interval":
+                    var every = RequireDuration("--gc-interval", Next());
+                    o.GcInterval = every > TimeSpan.Zero ? every : null;
+                    break;
                 case "-h" or "--help": throw new ArgumentException(Usage);
                 default: throw new ArgumentException($"unknown argument {args[i]} (try --help)");
             }

@@ -69,12 +69,16 @@ public sealed class StrataServer : IAsyncDisposable
         var adminPort = o.AdminPort != 0 ? o.AdminPort : FreePort(o.Address);
         builder.WebHost.UseUrls($"http://{o.Address}:{o.Port}", $"http://{o.Address}:{adminPort}");
         builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.WriteIndented = true);
-        builder.Services.AddSingleton(new VersionedStore(backends.Meta, backends.Chunks));
+        // A write may reuse anything touched within half the grace period; see VersionedStore.FreshenAge.
+        var store = new VersionedStore(backends.Meta, backends.Chunks) { FreshenAge = o.GcGrace / 2 };
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(new StoreMaintenance(store, o, dataDir));
         builder.Services.AddSingleton(backends.Access);
         builder.Services.AddSingleton(new S3Options { Region = o.Region, AuthEnabled = !o.NoAuth });
         builder.Services.AddSingleton<S3Gateway>();
         builder.Services.AddSingleton(o);
         builder.Services.AddHostedService<UploadReaper>();
+        builder.Services.AddHostedService<GcSchedule>();
         var app = builder.Build();
         var gateway = app.Services.GetRequiredService<S3Gateway>();
         // The admin API has its own port, so no bucket name can shadow it.
@@ -82,7 +86,7 @@ public sealed class StrataServer : IAsyncDisposable
         {
             admin.UseRouting();
             admin.UseEndpoints(e => Admin.AdminApi.Map(e, app.Services.GetRequiredService<VersionedStore>(),
-                app.Services.GetRequiredService<Strata.Core.Auth.IAccessStore>(), !o.NoAuth));
+                app.Services.GetRequiredService<Strata.Core.Auth.IAccessStore>(), app.Services.GetRequiredService<StoreMaintenance>(), !o.NoAuth));
             admin.Run(ctx => Results.Json(new { error = "NotFound", message = "no such admin endpoint" }, statusCode: 404).ExecuteAsync(ctx));
         });
         app.Run(gateway.HandleAsync);

@@ -8,7 +8,7 @@ namespace Strata.Storage.FileSystem;
 /// Chunks as files under <c>root/ab/cd/&lt;hash&gt;</c>. A chunk is written to a temporary name,
 /// fsynced, renamed into place, and its directory fsynced, so a chunk file that exists is whole.
 /// </summary>
-public sealed class FileChunkStore : IChunkStore
+public sealed class FileChunkStore : IChunkStore, ILeftovers
 {
     private readonly string _root;
 
@@ -27,7 +27,69 @@ public sealed class FileChunkStore : IChunkStore
         return Path.Combine(_root, hex[..2], hex[2..4], hex);
     }
 
-    public Task<bool> ExistsAsync(Hash id, CancellationToken ct) => Task.FromResult(File.Exists(PathOf(id)));
+    public Task<ChunkStat?> StatAsync(Hash id, CancellationToken ct)
+    {
+        var f = new FileInfo(PathOf(id));
+        return Task.FromResult<ChunkStat?>(f.Exists ? new ChunkStat(id, f.Length, f.LastWriteTimeUtc) : null);
+    }
+
+    // The new time need not be durable: a chunk is freshened only to protect a write until it
+    // commits, and a crash ends that write; once committed, the chunk is reachable.
+    public Task<bool> TouchAsync(Hash id, CancellationToken ct)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(PathOf(id), DateTime.UtcNow);
+            return Task.FromResult(true);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult(false);
+        }
+    }
+
+    public async IAsyncEnumerable<ChunkStat> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        // Hex names sort as their hashes do; each directory level is sorted on its own.
+        foreach (var a in Sorted(Directory.EnumerateDirectories(_root), IsHexPair))
+            foreach (var b in Sorted(Directory.EnumerateDirectories(a), IsHexPair))
+                foreach (var path in Sorted(Directory.EnumerateFiles(b), n => n.Length == 64 && n.All(char.IsAsciiHexDigitLower)))
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var f = new FileInfo(path);
+                    if (!f.Exists) continue; // swept meanwhile
+                    yield return new ChunkStat(Hash.Parse(f.Name), f.Length, f.LastWriteTimeUtc);
+                }
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private static bool IsHexPair(string n) => n.Length == 2 && n.All(char.IsAsciiHexDigitLower);
+
+    private static List<string> Sorted(IEnumerable<string> paths, Func<string, bool> nameOk)
+    {
+        var list = paths.Where(p => nameOk(Path.GetFileName(p))).ToList();
+        list.Sort(StringComparer.Ordinal);
+        return list;
+    }
+
+    public Task DeleteAsync(IReadOnlyList<Hash> ids, CancellationToken ct)
+    {
+        foreach (var id in ids)
+        {
+            try { File.Delete(PathOf(id)); } // no error if the file is missing
+            catch (DirectoryNotFoundException) { }
+        }
+        return Task.CompletedTask;
+    }
+
+    public IReadOnlyList<string> ListLeftovers(TimeSpan age) =>
+        new DirectoryInfo(Path.Combine(_root, "tmp")).EnumerateFiles().Where(f => f.LastWriteTimeUtc < DateTime.UtcNow - age).Select(f => "tmp/" + f.Name).ToList();
+
+    public void DeleteLeftover(string name)
+    {
+        if (!name.StartsWith("tmp/", StringComparison.Ordinal) || name.Contains("..", StringComparison.Ordinal)) throw new ArgumentException("not a leftover", nameof(name));
+        File.Delete(Path.Combine(_root, name));
+    }
 
     public async Task PutAsync(Hash id, ReadOnlyMemory<byte> data, CancellationToken ct)
     {

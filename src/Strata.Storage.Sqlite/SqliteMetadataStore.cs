@@ -10,7 +10,7 @@ namespace Strata.Storage.Sqlite;
 /// crash). Tree nodes live here too. The head CAS is a conditional UPDATE, the same statement
 /// a PostgreSQL store uses.
 /// </summary>
-public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
+public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
 {
     private readonly string _cs;
 
@@ -45,7 +45,12 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
             CREATE TABLE IF NOT EXISTS tokens(token TEXT PRIMARY KEY, user TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS roles(user TEXT NOT NULL, repo TEXT NOT NULL, role INTEGER NOT NULL, PRIMARY KEY(user, repo));
             CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS gc_dropped(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, ref BLOB NOT NULL, dropped INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS gc_freshened(id BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS leases(name TEXT PRIMARY KEY, owner TEXT NOT NULL, until INTEGER NOT NULL);
+            INSERT OR IGNORE INTO settings(key, value) VALUES('gc_cutoff', '0');
             """);
+        MigrateNodesTouched(c);
     }
 
     private SqliteConnection Open()
@@ -126,6 +131,12 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
         using var c = Open();
         using var tx = c.BeginTransaction();
         int n;
+        using (var drop = Cmd(c, "INSERT INTO gc_dropped(kind, ref, dropped) SELECT $k, CAST(head AS BLOB), $t FROM branches WHERE repo=$r AND name=$b AND head IS NOT NULL",
+                   ("$k", (int)DroppedKind.Commit), ("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), ("$r", repo), ("$b", branch)))
+        {
+            drop.Transaction = tx;
+            drop.ExecuteNonQuery();
+        }
         using (var cmd = Cmd(c, "DELETE FROM branches WHERE repo=$r AND name=$b", ("$r", repo), ("$b", branch)))
         {
             cmd.Transaction = tx;
@@ -145,18 +156,20 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
         using var c = Open();
         using var cmd = Cmd(c, "SELECT id, repo, parent, root, height, skip, time, message FROM commits WHERE id=$id", ("$id", id));
         using var r = cmd.ExecuteReader();
-        if (!r.Read()) return Task.FromResult<CommitInfo?>(null);
-        return Task.FromResult<CommitInfo?>(new CommitInfo(
-            r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2),
-            r.IsDBNull(3) ? null : Hash.FromBytes((byte[])r.GetValue(3)), r.GetInt64(4),
-            r.IsDBNull(5) ? null : r.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.GetString(7)));
+        return Task.FromResult(r.Read() ? ReadCommit(r) : null);
     }
 
+    private static CommitInfo ReadCommit(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2),
+        r.IsDBNull(3) ? null : Hash.FromBytes((byte[])r.GetValue(3)), r.GetInt64(4),
+        r.IsDBNull(5) ? null : r.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.GetString(7));
+
     public Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
-        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct)
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
     {
         using var c = Open();
-        using var tx = c.BeginTransaction();
+        using var tx = c.BeginTransaction(); // BEGIN IMMEDIATE: ordered with the GC cutoff's publication
+        RequireNotExpired(c, tx, protectedSinceUnixMs);
         if (!CasHead(c, tx, branch, expectedHead, chain[^1].Commit.Repo, chain[^1].Commit.Id))
         {
             tx.Rollback();
@@ -178,7 +191,9 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
 
     private static void InsertNodes(SqliteConnection c, SqliteTransaction tx, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes)
     {
-        using var ins = Cmd(c, "INSERT OR IGNORE INTO nodes(id, data) VALUES($id, $d)");
+        // A node that already exists is touched: it may be garbage a running GC would otherwise sweep.
+        using var ins = Cmd(c, "INSERT INTO nodes(id, data, touched) VALUES($id, $d, $t) ON CONFLICT(id) DO UPDATE SET touched=excluded.touched",
+            ("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         ins.Transaction = tx;
         var pid = ins.Parameters.Add("$id", SqliteType.Blob);
         var pd = ins.Parameters.Add("$d", SqliteType.Blob);
@@ -191,6 +206,16 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
     }
 
     private static void InsertCommit(SqliteConnection c, SqliteTransaction tx, CommitInfo commit, IReadOnlyCollection<VersionRow> versions)
+    {
+        InsertVersions(c, tx, commit, versions);
+        using var cmd = Cmd(c, "INSERT INTO commits(id, repo, parent, root, height, skip, time, message) VALUES($id,$r,$p,$root,$h,$s,$t,$m)",
+            ("$id", commit.Id), ("$r", commit.Repo), ("$p", commit.Parent), ("$root", commit.Root?.ToBytes()),
+            ("$h", commit.Height), ("$s", commit.Skip), ("$t", commit.TimeUnixMs), ("$m", commit.Message));
+        cmd.Transaction = tx;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static void InsertVersions(SqliteConnection c, SqliteTransaction tx, CommitInfo commit, IReadOnlyCollection<VersionRow> versions)
     {
         using (var ins = Cmd(c, "INSERT OR IGNORE INTO versions(repo, key, height, commit_id, is_delete, size, etag, modified) VALUES($r,$k,$h,$c,$d,$s,$e,$m)"))
         {
@@ -213,11 +238,6 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
                 ins.ExecuteNonQuery();
             }
         }
-        using var cmd = Cmd(c, "INSERT INTO commits(id, repo, parent, root, height, skip, time, message) VALUES($id,$r,$p,$root,$h,$s,$t,$m)",
-            ("$id", commit.Id), ("$r", commit.Repo), ("$p", commit.Parent), ("$root", commit.Root?.ToBytes()),
-            ("$h", commit.Height), ("$s", commit.Skip), ("$t", commit.TimeUnixMs), ("$m", commit.Message));
-        cmd.Transaction = tx;
-        cmd.ExecuteNonQuery();
     }
 
     public Task<OpenCommit?> GetOpenCommitAsync(string repo, string branch, CancellationToken ct)
@@ -240,10 +260,11 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
     }
 
     public Task<bool> TryUpdateOpenCommitAsync(OpenCommit o, Hash? expectedRoot, Hash? newRoot,
-        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct)
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
+        RequireNotExpired(c, tx, protectedSinceUnixMs);
         using (var cas = Cmd(c, "UPDATE open_commits SET root=$new WHERE repo=$r AND branch=$b AND id=$id AND root IS $old",
                    ("$new", newRoot?.ToBytes()), ("$r", o.Repo), ("$b", o.Branch), ("$id", o.Id), ("$old", expectedRoot?.ToBytes())))
         {
@@ -259,10 +280,11 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
         return Task.FromResult(true);
     }
 
-    public Task<bool> TryFinishCommitAsync(OpenCommit open, CommitInfo commit, IReadOnlyCollection<VersionRow> versions, CancellationToken ct)
+    public Task<bool> TryFinishCommitAsync(OpenCommit open, CommitInfo commit, IReadOnlyCollection<VersionRow> versions, long protectedSinceUnixMs, CancellationToken ct)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
+        RequireNotExpired(c, tx, protectedSinceUnixMs);
         int closed;
         using (var del = Cmd(c, "DELETE FROM open_commits WHERE repo=$r AND branch=$b AND id=$id AND root IS $root",
                    ("$r", open.Repo), ("$b", open.Branch), ("$id", open.Id), ("$root", open.Root?.ToBytes())))
@@ -345,15 +367,17 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
         return Task.FromResult<IReadOnlyList<UploadInfo>>(ReadUploads(cmd));
     }
 
-    public Task<bool> PutPartAsync(PartInfo p, CancellationToken ct)
+    public Task<bool> PutPartAsync(PartInfo p, long protectedSinceUnixMs, CancellationToken ct)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
+        RequireNotExpired(c, tx, protectedSinceUnixMs);
         using (var check = Cmd(c, "SELECT 1 FROM uploads WHERE id=$id AND completion IS NULL", ("$id", p.UploadId)))
         {
             check.Transaction = tx;
             if (check.ExecuteScalar() is null) return Task.FromResult(false);
         }
+        DropParts(c, tx, p.UploadId, p.Number);
         using (var cmd = Cmd(c, "INSERT OR REPLACE INTO parts(upload_id, number, size, md5, chunks, checksums, modified) VALUES($u,$n,$s,$m,$c,$cs,$t)",
                    ("$u", p.UploadId), ("$n", p.Number), ("$s", p.Size), ("$m", p.Md5),
                    ("$c", BinaryCodec.Encode(w => BinaryCodec.WriteChunks(w, p.Chunks))),
@@ -371,13 +395,18 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
         using var c = Open();
         using var cmd = Cmd(c, "SELECT upload_id, number, size, md5, chunks, checksums, modified FROM parts WHERE upload_id=$u AND number > $a ORDER BY number LIMIT $n",
             ("$u", uploadId), ("$a", afterNumber), ("$n", limit));
+        return Task.FromResult<IReadOnlyList<PartInfo>>(ReadParts(cmd));
+    }
+
+    private static List<PartInfo> ReadParts(SqliteCommand cmd)
+    {
         using var r = cmd.ExecuteReader();
         var list = new List<PartInfo>();
         while (r.Read())
             list.Add(new PartInfo(r.GetString(0), r.GetInt32(1), r.GetInt64(2), (byte[])r.GetValue(3),
                 BinaryCodec.Decode((byte[])r.GetValue(4), BinaryCodec.ReadChunks), BinaryCodec.Decode((byte[])r.GetValue(5), BinaryCodec.ReadPairs),
                 DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))));
-        return Task.FromResult<IReadOnlyList<PartInfo>>(list);
+        return list;
     }
 
     public Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct)
@@ -385,6 +414,7 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
         using var c = Open();
         using var tx = c.BeginTransaction();
         int n;
+        DropParts(c, tx, uploadId, null);
         using (var cmd = Cmd(c, "DELETE FROM parts WHERE upload_id=$u", ("$u", uploadId))) { cmd.Transaction = tx; cmd.ExecuteNonQuery(); }
         using (var cmd = Cmd(c, "DELETE FROM uploads WHERE id=$u", ("$u", uploadId))) { cmd.Transaction = tx; n = cmd.ExecuteNonQuery(); }
         tx.Commit();
@@ -395,6 +425,7 @@ public sealed class SqliteMetadataStore : IMetadataStore, IAccessStore
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
+        DropParts(c, tx, uploadId, null);
         using (var cmd = Cmd(c, "DELETE FROM parts WHERE upload_id=$u", ("$u", uploadId))) { cmd.Transaction = tx; cmd.ExecuteNonQuery(); }
         using (var cmd = Cmd(c, "UPDATE uploads SET completion=$c WHERE id=$u",
                    ("$u", uploadId), ("$c", BinaryCodec.Encode(w => BinaryCodec.WritePairs(w, completion)))))

@@ -9,7 +9,19 @@ public class ChunkerTests
     private sealed class MemoryChunks : IChunkStore
     {
         public readonly Dictionary<Hash, byte[]> Data = [];
-        public Task<bool> ExistsAsync(Hash id, CancellationToken ct) => Task.FromResult(Data.ContainsKey(id));
+        public Task<ChunkStat?> StatAsync(Hash id, CancellationToken ct) =>
+            Task.FromResult<ChunkStat?>(Data.TryGetValue(id, out var d) ? new ChunkStat(id, d.Length, DateTimeOffset.UtcNow) : null);
+        public Task<bool> TouchAsync(Hash id, CancellationToken ct) => Task.FromResult(Data.ContainsKey(id));
+        public async IAsyncEnumerable<ChunkStat> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            await Task.CompletedTask;
+            foreach (var (id, d) in Data.OrderBy(kv => kv.Key.ToString(), StringComparer.Ordinal)) yield return new ChunkStat(id, d.Length, DateTimeOffset.UtcNow);
+        }
+        public Task DeleteAsync(IReadOnlyList<Hash> ids, CancellationToken ct)
+        {
+            foreach (var id in ids) Data.Remove(id);
+            return Task.CompletedTask;
+        }
         public Task PutAsync(Hash id, ReadOnlyMemory<byte> data, CancellationToken ct) { Data[id] = data.ToArray(); return Task.CompletedTask; }
         public Task<Stream> OpenAsync(Hash id, long offset, CancellationToken ct) => Task.FromResult<Stream>(new MemoryStream(Data[id], (int)offset, Data[id].Length - (int)offset));
     }

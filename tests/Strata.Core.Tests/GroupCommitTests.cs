@@ -17,38 +17,17 @@ public sealed class GroupCommitTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>Counts the transactions that move a head, to see that writers were grouped.</summary>
-    private sealed class CountingStore(SqliteMetadataStore inner) : IMetadataStore
+    private sealed class CountingStore(SqliteMetadataStore inner) : DelegatingMetadataStore(inner)
     {
         public int Chains;
         public int MaxChain;
-        public Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct)
+        public override Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
+            IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
         {
             Interlocked.Increment(ref Chains);
             lock (this) MaxChain = Math.Max(MaxChain, chain.Count);
-            return inner.TryCommitChainAsync(branch, expectedHead, chain, nodes, ct);
+            return inner.TryCommitChainAsync(branch, expectedHead, chain, nodes, protectedSinceUnixMs, ct);
         }
-        public Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct) => inner.ListBranchesAsync(ct);
-        public Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct) => inner.GetBranchAsync(repo, branch, ct);
-        public Task<bool> RepoExistsAsync(string repo, CancellationToken ct) => inner.RepoExistsAsync(repo, ct);
-        public Task<bool> CreateBranchAsync(string repo, string branch, string? head, DateTimeOffset created, CancellationToken ct) => inner.CreateBranchAsync(repo, branch, head, created, ct);
-        public Task<bool> DeleteBranchAsync(string repo, string branch, CancellationToken ct) => inner.DeleteBranchAsync(repo, branch, ct);
-        public Task<CommitInfo?> GetCommitAsync(string id, CancellationToken ct) => inner.GetCommitAsync(id, ct);
-        public Task<IReadOnlyList<VersionRow>> ListVersionsAsync(string repo, string prefix, string keyMarker, long heightMarker, int limit, CancellationToken ct) => inner.ListVersionsAsync(repo, prefix, keyMarker, heightMarker, limit, ct);
-        public Task<VersionRow?> GetVersionAsync(string repo, string key, string commitId, CancellationToken ct) => inner.GetVersionAsync(repo, key, commitId, ct);
-        public Task<byte[]?> GetNodeAsync(Hash id, CancellationToken ct) => inner.GetNodeAsync(id, ct);
-        public Task<OpenCommit?> GetOpenCommitAsync(string repo, string branch, CancellationToken ct) => inner.GetOpenCommitAsync(repo, branch, ct);
-        public Task<bool> StartCommitAsync(OpenCommit commit, CancellationToken ct) => inner.StartCommitAsync(commit, ct);
-        public Task<bool> TryUpdateOpenCommitAsync(OpenCommit commit, Hash? expectedRoot, Hash? newRoot, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct) => inner.TryUpdateOpenCommitAsync(commit, expectedRoot, newRoot, nodes, ct);
-        public Task<bool> TryFinishCommitAsync(OpenCommit open, CommitInfo commit, IReadOnlyCollection<VersionRow> versions, CancellationToken ct) => inner.TryFinishCommitAsync(open, commit, versions, ct);
-        public Task<bool> AbandonCommitAsync(string repo, string branch, string id, CancellationToken ct) => inner.AbandonCommitAsync(repo, branch, id, ct);
-        public Task CreateUploadAsync(UploadInfo upload, CancellationToken ct) => inner.CreateUploadAsync(upload, ct);
-        public Task<UploadInfo?> GetUploadAsync(string uploadId, CancellationToken ct) => inner.GetUploadAsync(uploadId, ct);
-        public Task<IReadOnlyList<UploadInfo>> ListUploadsAsync(string repo, string branch, string prefix, string keyMarker, string uploadIdMarker, int limit, CancellationToken ct) => inner.ListUploadsAsync(repo, branch, prefix, keyMarker, uploadIdMarker, limit, ct);
-        public Task<IReadOnlyList<UploadInfo>> ListUploadsCreatedBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct) => inner.ListUploadsCreatedBeforeAsync(before, limit, ct);
-        public Task<bool> PutPartAsync(PartInfo part, CancellationToken ct) => inner.PutPartAsync(part, ct);
-        public Task<IReadOnlyList<PartInfo>> ListPartsAsync(string uploadId, int afterNumber, int limit, CancellationToken ct) => inner.ListPartsAsync(uploadId, afterNumber, limit, ct);
-        public Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct) => inner.DeleteUploadAsync(uploadId, ct);
-        public Task MarkUploadCompletedAsync(string uploadId, IReadOnlyList<KeyValuePair<string, string>> completion, CancellationToken ct) => inner.MarkUploadCompletedAsync(uploadId, completion, ct);
     }
 
     private static FileEntry Entry(string id, long ms, string etag) =>

@@ -45,7 +45,7 @@ public static class ContentSlicer
     }
 
     /// <param name="observe">Sees every byte of the range in order (to compute a checksum in the same pass).</param>
-    public static async Task<ContentInfo> SliceAsync(IChunkStore chunks, FileEntry file, long start, long length,
+    public static async Task<ContentInfo> SliceAsync(ContentWriter writer, FileEntry file, long start, long length,
         Action<ReadOnlyMemory<byte>>? observe, CancellationToken ct)
     {
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
@@ -64,7 +64,7 @@ public static class ContentSlicer
                 var from = (int)(Math.Max(start, cStart) - cStart);
                 var to = (int)(Math.Min(end, pos) - cStart);
                 var whole = from == 0 && to == c.Length;
-                await using var s = await chunks.OpenAsync(c.Id, from, ct).ConfigureAwait(false);
+                await using var s = await writer.Chunks.OpenAsync(c.Id, from, ct).ConfigureAwait(false);
                 if (whole)
                 {
                     await HashAsync(s, md5, observe, c.Length, buf, ct).ConfigureAwait(false);
@@ -80,8 +80,7 @@ public static class ContentSlicer
                     md5.AppendData(mem.Span);
                     observe?.Invoke(mem);
                     var id = Hash.Of(mem.Span);
-                    if (!await chunks.ExistsAsync(id, ct).ConfigureAwait(false))
-                        await chunks.PutAsync(id, mem, ct).ConfigureAwait(false);
+                    await writer.StoreAsync(id, mem, ct).ConfigureAwait(false);
                     list.Add(new ChunkRef(id, mem.Length));
                 }
                 finally

@@ -13,9 +13,17 @@ public sealed record ContentInfo(long Size, byte[] Md5, Hash ContentHash, IReadO
 /// read block, and, for a store that takes concurrent writes (a remote object store), one
 /// pooled copy per chunk in flight, whatever the body's size.
 /// </summary>
-public sealed class ContentWriter(IChunkStore chunks, FastCdc? cdc = null)
+public sealed class ContentWriter(IChunkStore chunks, IMetadataStore? meta = null, FastCdc? cdc = null)
 {
     private readonly FastCdc _cdc = cdc ?? FastCdc.Default;
+
+    public IChunkStore Chunks => chunks;
+
+    /// <summary>
+    /// A reused chunk last touched longer ago than this is touched again, so that everything a
+    /// write references was touched at most this long before the write began (the GC's protocol).
+    /// </summary>
+    public TimeSpan FreshenAge { get; set; } = TimeSpan.FromMinutes(30);
 
     public async Task<ContentInfo> WriteAsync(Stream body, CancellationToken ct)
     {
@@ -68,10 +76,20 @@ public sealed class ContentWriter(IChunkStore chunks, FastCdc? cdc = null)
         }
     }
 
-    private async Task StoreAsync(Hash id, ReadOnlyMemory<byte> chunk, CancellationToken ct)
+    /// <summary>Stores a chunk unless it exists; an existing one that is old is freshened (see <see cref="FreshenAge"/>).</summary>
+    public async Task StoreAsync(Hash id, ReadOnlyMemory<byte> chunk, CancellationToken ct)
     {
-        if (!await chunks.ExistsAsync(id, ct).ConfigureAwait(false))
-            await chunks.PutAsync(id, chunk, ct).ConfigureAwait(false);
+        if (await chunks.StatAsync(id, ct).ConfigureAwait(false) is { } stat)
+        {
+            if (stat.Touched > DateTimeOffset.UtcNow - FreshenAge) return;
+            // The freshening is ordered against a sweep through the metadata store: either the
+            // sweep sees it and keeps the chunk, or the chunk is already gone and is put again.
+            var touched = meta is null
+                ? await chunks.TouchAsync(id, ct).ConfigureAwait(false)
+                : await meta.FreshenChunkAsync(id, c => chunks.TouchAsync(id, c), ct).ConfigureAwait(false);
+            if (touched) return;
+        }
+        await chunks.PutAsync(id, chunk, ct).ConfigureAwait(false);
     }
 
     private async Task StoreCopyAsync(Hash id, byte[] copy, int length, CancellationToken ct)

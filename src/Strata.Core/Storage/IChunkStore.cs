@@ -1,12 +1,19 @@
 namespace Strata.Core.Storage;
 
+/// <summary>A stored chunk: its length and when it was last written or freshened (garbage collection's grace period counts from then).</summary>
+public readonly record struct ChunkStat(Hash Id, long Length, DateTimeOffset Touched);
+
 /// <summary>
 /// Content-addressed chunk storage. A chunk is written once under its hash and never changes,
 /// so any node may cache or re-read it freely. Put must be durable when it returns.
 /// </summary>
 public interface IChunkStore
 {
-    Task<bool> ExistsAsync(Hash id, CancellationToken ct);
+    /// <summary>The chunk's length and touch time; null if it is missing.</summary>
+    Task<ChunkStat?> StatAsync(Hash id, CancellationToken ct);
+
+    async Task<bool> ExistsAsync(Hash id, CancellationToken ct) => await StatAsync(id, ct).ConfigureAwait(false) is not null;
+
     Task PutAsync(Hash id, ReadOnlyMemory<byte> data, CancellationToken ct);
 
     /// <summary>
@@ -14,6 +21,18 @@ public interface IChunkStore
     /// that range); throws StrataException(Corrupt) if it is missing.
     /// </summary>
     Task<Stream> OpenAsync(Hash id, long offset, CancellationToken ct);
+
+    /// <summary>
+    /// Sets the chunk's touch time to now without changing its bytes, so that a write which reuses
+    /// an old chunk keeps it out of garbage collection's reach. False if the chunk is missing.
+    /// </summary>
+    Task<bool> TouchAsync(Hash id, CancellationToken ct);
+
+    /// <summary>Every chunk in ascending hash order (the sweep merges this with its sorted mark).</summary>
+    IAsyncEnumerable<ChunkStat> ListAsync(CancellationToken ct);
+
+    /// <summary>Deletes chunks; a missing one is not an error.</summary>
+    Task DeleteAsync(IReadOnlyList<Hash> ids, CancellationToken ct);
 
     /// <summary>How many chunk writes of one upload may be in flight at once (a remote store hides its latency this way).</summary>
     int WriteConcurrency => 1;

@@ -142,7 +142,7 @@ public static class CompleteMultipartUpload
             if (conditional) Conditions.CheckWrite(r, await ctx.GetAsync(u.Key).ConfigureAwait(false));
             written = entryTemplate with { CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs };
             return [new Mutation(u.Key, written)];
-        }, $"complete multipart upload of {u.Key}", r.Ct).ConfigureAwait(false);
+        }, $"complete multipart upload of {u.Key}", r.Started, r.Ct).ConfigureAwait(false);
         var result = new Result(commit?.Id, written!.ETag, checksums, checksums.Count > 0 ? u.ChecksumType : null);
         await r.Store.Uploads.MarkCompletedAsync(u.Id, result.ToPairs(), r.Ct).ConfigureAwait(false);
         return result;

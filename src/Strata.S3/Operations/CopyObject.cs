@@ -33,7 +33,7 @@ public static class CopyObject
             if (conditional) Conditions.CheckWrite(r, await ctx.GetAsync(key).ConfigureAwait(false));
             written = src.Entry with { CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs, Headers = headers };
             return [new Mutation(key, written)];
-        }, $"copy {src.Bucket}/{src.Key} to {key}", r.Ct).ConfigureAwait(false);
+        }, $"copy {src.Bucket}/{src.Key} to {key}", r.Started, r.Ct).ConfigureAwait(false);
         var entry = written!;
         if (commit is not null) r.Response.Headers["x-amz-version-id"] = commit.Id;
         r.Response.Headers["x-amz-copy-source-version-id"] = src.Entry.CommitId;

@@ -29,7 +29,7 @@ public static class DeleteObject
             if (current is null) return [];
             if (!Conditions.DeleteAllowed(current, ifMatch, ifTime, ifSize)) throw new S3Exception(S3ErrorCode.PreconditionFailed);
             return [new Mutation(key, null)];
-        }, $"delete {key}", r.Ct).ConfigureAwait(false);
+        }, $"delete {key}", r.Started, r.Ct).ConfigureAwait(false);
         if (commit is not null)
         {
             r.Response.Headers["x-amz-version-id"] = commit.Id;
@@ -82,7 +82,7 @@ public static class DeleteObject
                 if (current is not null) muts.Add(new Mutation(it.Key, null));
             }
             return muts;
-        }, $"delete {items.Count} objects", r.Ct).ConfigureAwait(false);
+        }, $"delete {items.Count} objects", r.Started, r.Ct).ConfigureAwait(false);
         await XmlOut.WriteAsync(r.Response, "DeleteResult", w =>
         {
             if (!quiet)

@@ -25,7 +25,7 @@ public static class UploadPart
         var u = await UploadAsync(r).ConfigureAwait(false);
         var alg = u.ChecksumAlgorithm is { } a ? ChecksumAlgorithms.Parse(a) : null;
         var body = await RequestBody.ReceiveAsync(r, alg).ConfigureAwait(false);
-        var part = await r.Store.Uploads.PutPartAsync(u, number, body.Content, body.Checksums, r.Ct).ConfigureAwait(false);
+        var part = await r.Store.Uploads.PutPartAsync(u, number, body.Content, body.Checksums, r.Started, r.Ct).ConfigureAwait(false);
         r.Response.Headers.ETag = part.ETag;
         foreach (var (name, v) in body.Checksums) r.Response.Headers["x-amz-checksum-" + name.ToLowerInvariant()] = v;
     }
@@ -43,7 +43,7 @@ public static class UploadPart
         using var sum = alg is { } al && known is null ? ChecksumAlgorithms.Create(al) : null;
         var content = ContentSlicer.TryWholePart(src.Entry, start, length);
         if (content is null)
-            content = await ContentSlicer.SliceAsync(r.Store.Chunks, src.Entry, start, length, sum is null ? null : m => sum.Append(m.Span), r.Ct).ConfigureAwait(false);
+            content = await ContentSlicer.SliceAsync(r.Store.Content, src.Entry, start, length, sum is null ? null : m => sum.Append(m.Span), r.Ct).ConfigureAwait(false);
         else if (sum is not null)
             await ContentReader.VisitAsync(r.Store.Chunks, src.Entry, start, length, (m, _) =>
             {
@@ -52,7 +52,7 @@ public static class UploadPart
             }, r.Ct).ConfigureAwait(false);
         var checksums = new List<KeyValuePair<string, string>>();
         if ((known ?? sum?.GetBase64()) is { } value) checksums.Add(new(u.ChecksumAlgorithm!, value));
-        var part = await r.Store.Uploads.PutPartAsync(u, number, content, checksums, r.Ct).ConfigureAwait(false);
+        var part = await r.Store.Uploads.PutPartAsync(u, number, content, checksums, r.Started, r.Ct).ConfigureAwait(false);
         r.Response.Headers["x-amz-copy-source-version-id"] = src.Entry.CommitId;
         await XmlOut.WriteAsync(r.Response, "CopyPartResult", w =>
         {

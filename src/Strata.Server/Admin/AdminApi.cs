@@ -14,7 +14,7 @@ namespace Strata.Server.Admin;
 /// </summary>
 public static class AdminApi
 {
-    public static void Map(IEndpointRouteBuilder app, VersionedStore store, IAccessStore access, bool authEnabled)
+    public static void Map(IEndpointRouteBuilder app, VersionedStore store, IAccessStore access, StoreMaintenance maintenance, bool authEnabled)
     {
         var api = app.MapGroup("/api");
         api.AddEndpointFilter(async (ctx, next) =>
@@ -36,13 +36,17 @@ public static class AdminApi
                 var status = e.Error switch
                 {
                     StoreError.NoSuchRepo or StoreError.NoSuchBranch or StoreError.NoSuchVersion or StoreError.NoSuchKey => 404,
-                    StoreError.BranchExists or StoreError.CommitOpen => 409,
+                    StoreError.BranchExists or StoreError.CommitOpen or StoreError.GcRunning => 409,
+                    StoreError.Corrupt => 500,
+                    StoreError.GcExpired or StoreError.ConflictRetriesExhausted => 503,
                     StoreError.NoOpenCommit => 404,
                     _ => 400,
                 };
                 return Results.Json(new { error = e.Error.ToString(), message = e.Message }, statusCode: status);
             }
         });
+
+        MaintenanceApi.Map(api, store, maintenance);
 
         api.MapGet("/repos", async (CancellationToken ct) =>
         {
