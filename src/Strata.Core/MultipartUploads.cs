@@ -36,12 +36,22 @@ public sealed class MultipartUploads(VersionedStore store, TimeProvider? clock =
         return u;
     }
 
-    /// <summary>Records a part whose content was stored by a write that began at <paramref name="since"/>.</summary>
+    /// <summary>Records a part whose content was stored by a write that began at <paramref name="since"/> (its content's reuse is accounted for here).</summary>
     public async Task<PartInfo> PutPartAsync(UploadInfo u, int number, Chunking.ContentInfo content,
         IReadOnlyList<KeyValuePair<string, string>> checksums, DateTimeOffset since, CancellationToken ct)
     {
         var p = new PartInfo(u.Id, number, content.Size, content.Md5, content.Chunks, checksums, _clock.GetUtcNow());
-        if (!await Meta.PutPartAsync(p, store.ProtectedSince(since), ct).ConfigureAwait(false))
+        bool stored;
+        try
+        {
+            stored = await Meta.PutPartAsync(p, VersionedStore.ProtectedSince(content.ReliesOnSince(since)), ct).ConfigureAwait(false);
+        }
+        catch (StrataException e) when (e.Error == StoreError.GcExpired)
+        {
+            await store.RefreshCutoffAsync(ct).ConfigureAwait(false);
+            throw;
+        }
+        if (!stored)
             throw new StrataException(StoreError.NoSuchUpload, $"upload {u.Id} was completed or aborted");
         return p;
     }

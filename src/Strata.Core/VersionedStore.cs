@@ -27,10 +27,9 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     public ContentWriter Content { get; } = new(chunks, meta);
 
     /// <summary>
-    /// How far back the references of a write may reach: a write that began at T references
-    /// only what was touched after T - FreshenAge (see <see cref="ContentWriter.FreshenAge"/>).
-    /// A garbage collection whose cutoff is above that refuses the write (GcExpired), so GC's
-    /// grace period must be longer than FreshenAge plus the longest write.
+    /// A reused chunk older than this is freshened (touched again) rather than relied on as it is;
+    /// see <see cref="ContentWriter.FreshenAge"/>. A garbage collection refuses a write that relies on
+    /// something touched before its cutoff, so the GC grace period should be well above this.
     /// </summary>
     public TimeSpan FreshenAge
     {
@@ -38,8 +37,20 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         set => Content.FreshenAge = value;
     }
 
-    /// <summary>The earliest touch time a write that began at <paramref name="since"/> may rely on.</summary>
-    public long ProtectedSince(DateTimeOffset since) => (since - FreshenAge).ToUnixTimeMilliseconds();
+    /// <summary>
+    /// The protectedSince of a write: it began at <paramref name="since"/> (before it read or
+    /// stored anything it references) or relies on a reused chunk touched then (<see cref="Chunking.ContentInfo.ReliesOnSince"/>).
+    /// </summary>
+    public static long ProtectedSince(DateTimeOffset since) => since.ToUnixTimeMilliseconds();
+
+    /// <summary>Learns the published GC cutoff after a write was refused, so that retries freshen what they reuse.</summary>
+    public async Task<long> RefreshCutoffAsync(CancellationToken ct)
+    {
+        var c = await meta.GetGcCutoffAsync(ct).ConfigureAwait(false);
+        _knownCutoff = Math.Max(_knownCutoff, c);
+        Content.KnownCutoffUnixMs = _knownCutoff;
+        return _knownCutoff;
+    }
 
     private long _knownCutoff;
     public MultipartUploads Uploads => _uploads ??= new MultipartUploads(this, clock);
@@ -234,6 +245,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
                 }
                 catch (Exception e)
                 {
+                    if (e is StrataException { Error: StoreError.GcExpired }) await RefreshCutoffAsync(ct).ConfigureAwait(false);
                     w.Done.TrySetException(e);
                 }
                 continue;
@@ -280,7 +292,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             catch (StrataException e) when (e.Error == StoreError.GcExpired)
             {
                 // A collection started: the writes that began too long ago go, the rest try again.
-                _knownCutoff = Math.Max(_knownCutoff, await meta.GetGcCutoffAsync(ct).ConfigureAwait(false));
+                await RefreshCutoffAsync(ct).ConfigureAwait(false);
                 continue;
             }
             if (stored)

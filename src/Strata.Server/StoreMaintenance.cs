@@ -11,7 +11,10 @@ public sealed class StoreMaintenance(VersionedStore store, ServerOptions options
     private string SpillDirectory => Path.Combine(dataDir, "maintenance-tmp");
 
     public Task<GcResult> CollectAsync(TimeSpan? grace, IProgress<GcProgress>? progress, CancellationToken ct) =>
-        new GarbageCollector(store.Meta, store.Chunks, SpillDirectory) { Grace = grace ?? options.GcGrace, Progress = progress }.RunAsync(ct);
+        new GarbageCollector(store.Meta, store.Chunks, SpillDirectory)
+        {
+            Grace = grace ?? options.GcGrace, Progress = progress, CutoffPublished = store.RefreshCutoffAsync,
+        }.RunAsync(ct);
 
     public Task<FsckResult> CheckAsync(bool quick, bool repair, IProgress<GcProgress>? progress, CancellationToken ct) =>
         new Fsck(store.Meta, store.Chunks, SpillDirectory) { Quick = quick, Repair = repair, Progress = progress }.RunAsync(ct);

@@ -23,14 +23,16 @@ public sealed partial class PostgresMetadataStore
     }
 
     public async Task<bool> TryUpdateOpenCommitAsync(OpenCommit o, Hash? expectedRoot, Hash? newRoot,
-        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct)
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
     {
         await using var c = await _ds.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
-        await using (var cas = Cmd(c, "UPDATE open_commits SET root=@new WHERE repo=@r AND branch=@b AND id=@id AND root IS NOT DISTINCT FROM @old",
-                         Bytes("new", newRoot?.ToBytes()), Text("r", o.Repo), Text("b", o.Branch), Text("id", o.Id), Bytes("old", expectedRoot?.ToBytes())))
+        await using (var cas = CheckedBatch(c))
         {
-            if (await cas.ExecuteNonQueryAsync(ct).ConfigureAwait(false) != 1)
+            Add(cas, "UPDATE open_commits SET root=@new WHERE repo=@r AND branch=@b AND id=@id AND root IS NOT DISTINCT FROM @old",
+                Bytes("new", newRoot?.ToBytes()), Text("r", o.Repo), Text("b", o.Branch), Text("id", o.Id), Bytes("old", expectedRoot?.ToBytes()));
+            await ExecuteCheckedAsync(cas, protectedSinceUnixMs, ct).ConfigureAwait(false);
+            if (cas.BatchCommands[1].RecordsAffected != 1)
             {
                 await tx.RollbackAsync(ct).ConfigureAwait(false);
                 return false;
@@ -46,16 +48,21 @@ public sealed partial class PostgresMetadataStore
         return true;
     }
 
-    public async Task<bool> TryFinishCommitAsync(OpenCommit open, CommitInfo commit, IReadOnlyCollection<VersionRow> versions, CancellationToken ct)
+    public async Task<bool> TryFinishCommitAsync(OpenCommit open, CommitInfo commit, IReadOnlyCollection<VersionRow> versions,
+        long protectedSinceUnixMs, CancellationToken ct)
     {
         await using var c = await _ds.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
         // The DELETE row-locks the open commit, so a concurrent TryUpdateOpenCommit either finished
         // before (and the root no longer matches) or finds the row gone; the CAS then guards the head.
         int closed;
-        await using (var del = Cmd(c, "DELETE FROM open_commits WHERE repo=@r AND branch=@b AND id=@id AND root IS NOT DISTINCT FROM @root",
-                         Text("r", open.Repo), Text("b", open.Branch), Text("id", open.Id), Bytes("root", open.Root?.ToBytes())))
-            closed = await del.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await using (var del = CheckedBatch(c))
+        {
+            Add(del, "DELETE FROM open_commits WHERE repo=@r AND branch=@b AND id=@id AND root IS NOT DISTINCT FROM @root",
+                Text("r", open.Repo), Text("b", open.Branch), Text("id", open.Id), Bytes("root", open.Root?.ToBytes()));
+            await ExecuteCheckedAsync(del, protectedSinceUnixMs, ct).ConfigureAwait(false);
+            closed = del.BatchCommands[1].RecordsAffected;
+        }
         if (closed != 1 || !await CasHeadAsync(c, open.Branch, open.Base, commit.Repo, commit.Id, ct).ConfigureAwait(false))
         {
             await tx.RollbackAsync(ct).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using Npgsql;
 using Strata.Core;
+using Strata.Core.Storage;
 
 namespace Strata.Storage.Postgres;
 
@@ -44,50 +45,94 @@ public sealed partial class PostgresMetadataStore
         return await ReadAllAsync(cmd, ReadUpload, ct).ConfigureAwait(false);
     }
 
-    public async Task<bool> PutPartAsync(PartInfo p, CancellationToken ct)
+    public async Task<bool> PutPartAsync(PartInfo p, long protectedSinceUnixMs, CancellationToken ct)
     {
-        // One statement: FOR SHARE keeps the upload from being completed or deleted (both lock it
-        // FOR UPDATE first) until the part is in, yet lets parts of one upload arrive in parallel.
-        await using var cmd = Cmd("""
-            WITH u AS (SELECT id FROM uploads WHERE id=@u AND completion IS NULL FOR SHARE)
-            INSERT INTO parts(upload_id, number, size, md5, chunks, checksums, modified)
-            SELECT id, @n, @s, @m, @c, @cs, @t FROM u
-            ON CONFLICT(upload_id, number) DO UPDATE SET size=excluded.size, md5=excluded.md5, chunks=excluded.chunks,
-              checksums=excluded.checksums, modified=excluded.modified
-            """,
+        NpgsqlParameter[] Values() =>
+        [
             Text("u", p.UploadId), Int("n", p.Number), Long("s", p.Size), Bytes("m", p.Md5),
             Bytes("c", BinaryCodec.Encode(w => BinaryCodec.WriteChunks(w, p.Chunks))),
-            Bytes("cs", BinaryCodec.Encode(w => BinaryCodec.WritePairs(w, p.Checksums))), Long("t", p.Modified.ToUnixTimeMilliseconds()));
-        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+            Bytes("cs", BinaryCodec.Encode(w => BinaryCodec.WritePairs(w, p.Checksums))), Long("t", p.Modified.ToUnixTimeMilliseconds()),
+        ];
+        await using var c = await _ds.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        // FOR SHARE keeps the upload from being completed or deleted (both lock it FOR UPDATE first)
+        // until the part is in, yet lets parts of one upload arrive in parallel. A new number is
+        // inserted here; an existing one is left for the replacement below.
+        await using (var insert = CheckedBatch(c))
+        {
+            Add(insert, """
+                WITH u AS (SELECT id FROM uploads WHERE id=@u AND completion IS NULL FOR SHARE)
+                INSERT INTO parts(upload_id, number, size, md5, chunks, checksums, modified)
+                SELECT id, @n, @s, @m, @c, @cs, @t FROM u
+                ON CONFLICT(upload_id, number) DO NOTHING
+                """, Values());
+            await ExecuteCheckedAsync(insert, protectedSinceUnixMs, ct).ConfigureAwait(false);
+            if (insert.BatchCommands[1].RecordsAffected == 1)
+            {
+                await tx.CommitAsync(ct).ConfigureAwait(false);
+                return true;
+            }
+        }
+        // Replacing: the part row is locked before its chunks are recorded as a dropped root, so a
+        // concurrent replacement of the same number records this one's chunks, not the ones before.
+        await using (var replace = new NpgsqlBatch(c))
+        {
+            Add(replace, "INSERT INTO gc_dropped(kind, ref, dropped) SELECT @k, chunks, @now FROM parts WHERE upload_id=@u AND number=@n FOR UPDATE",
+                Int("k", (int)DroppedKind.Chunks), Long("now", Now), Text("u", p.UploadId), Int("n", p.Number));
+            Add(replace, """
+                UPDATE parts SET size=@s, md5=@m, chunks=@c, checksums=@cs, modified=@t
+                WHERE upload_id=@u AND number=@n AND EXISTS(SELECT 1 FROM uploads WHERE id=@u AND completion IS NULL)
+                """, Values());
+            await replace.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            if (replace.BatchCommands[1].RecordsAffected != 1)
+            {
+                // The upload is gone or completed (the insert above found no upload to lock).
+                await tx.RollbackAsync(ct).ConfigureAwait(false);
+                return false;
+            }
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return true;
     }
 
     public async Task<IReadOnlyList<PartInfo>> ListPartsAsync(string uploadId, int afterNumber, int limit, CancellationToken ct)
     {
-        await using var cmd = Cmd("SELECT upload_id, number, size, md5, chunks, checksums, modified FROM parts WHERE upload_id=@u AND number > @a ORDER BY number LIMIT @n",
+        await using var cmd = Cmd($"SELECT {PartCols} FROM parts WHERE upload_id=@u AND number > @a ORDER BY number LIMIT @n",
             Text("u", uploadId), Int("a", afterNumber), Int("n", limit));
-        return await ReadAllAsync(cmd, r => new PartInfo(r.GetString(0), r.GetInt32(1), r.GetInt64(2), r.GetFieldValue<byte[]>(3),
-            BinaryCodec.Decode(r.GetFieldValue<byte[]>(4), BinaryCodec.ReadChunks), BinaryCodec.Decode(r.GetFieldValue<byte[]>(5), BinaryCodec.ReadPairs),
-            Time(r, 6)), ct).ConfigureAwait(false);
+        return await ReadAllAsync(cmd, ReadPart, ct).ConfigureAwait(false);
     }
+
+    private const string PartCols = "upload_id, number, size, md5, chunks, checksums, modified";
+
+    private static PartInfo ReadPart(NpgsqlDataReader r) => new(r.GetString(0), r.GetInt32(1), r.GetInt64(2), r.GetFieldValue<byte[]>(3),
+        BinaryCodec.Decode(r.GetFieldValue<byte[]>(4), BinaryCodec.ReadChunks), BinaryCodec.Decode(r.GetFieldValue<byte[]>(5), BinaryCodec.ReadPairs),
+        Time(r, 6));
 
     public async Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct)
     {
         // Lock the upload before dropping parts, so that no PutPart slips a part in between.
         await using var batch = _ds.CreateBatch();
         Add(batch, "SELECT 1 FROM uploads WHERE id=@u FOR UPDATE", Text("u", uploadId));
+        AddDropParts(batch, uploadId);
         Add(batch, "DELETE FROM parts WHERE upload_id=@u", Text("u", uploadId));
         Add(batch, "DELETE FROM uploads WHERE id=@u", Text("u", uploadId));
         await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return batch.BatchCommands[2].RecordsAffected > 0;
+        return batch.BatchCommands[3].RecordsAffected > 0;
     }
 
     public async Task MarkUploadCompletedAsync(string uploadId, IReadOnlyList<KeyValuePair<string, string>> completion, CancellationToken ct)
     {
         await using var batch = _ds.CreateBatch();
         Add(batch, "SELECT 1 FROM uploads WHERE id=@u FOR UPDATE", Text("u", uploadId));
+        AddDropParts(batch, uploadId);
         Add(batch, "DELETE FROM parts WHERE upload_id=@u", Text("u", uploadId));
         Add(batch, "UPDATE uploads SET completion=@c WHERE id=@u",
             Text("u", uploadId), Bytes("c", BinaryCodec.Encode(w => BinaryCodec.WritePairs(w, completion))));
         await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
+
+    /// <summary>Records the chunk lists of an upload's parts as dropped roots, before they are deleted (the upload is locked).</summary>
+    private static void AddDropParts(NpgsqlBatch batch, string uploadId) =>
+        Add(batch, "INSERT INTO gc_dropped(kind, ref, dropped) SELECT @k, chunks, @t FROM parts WHERE upload_id=@u ORDER BY number",
+            Int("k", (int)DroppedKind.Chunks), Long("t", Now), Text("u", uploadId));
 }

@@ -11,7 +11,7 @@ namespace Strata.Storage.Postgres;
 /// with the same semantics. Branch heads move by a conditional UPDATE (compare-and-swap) in the
 /// transaction that stores the commit, so READ COMMITTED suffices. Tree nodes live here too.
 /// An NpgsqlBatch run outside an explicit transaction is one implicit transaction (one Sync).
-/// Partial: open commits, uploads and access are in the neighbouring files.
+/// Partial: open commits, uploads, access and garbage collection are in the neighbouring files.
 /// </summary>
 public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore, IAsyncDisposable, IDisposable
 {
@@ -161,35 +161,47 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
     public async Task<bool> DeleteBranchAsync(string repo, string branch, CancellationToken ct)
     {
         // The repo row is locked first so that the NOT EXISTS below sees any branch a concurrent
-        // CreateBranch adds (READ COMMITTED takes a fresh snapshot per statement).
+        // CreateBranch adds (READ COMMITTED takes a fresh snapshot per statement). The branch row is
+        // locked before its head is recorded as a dropped root, so no commit moves the head in between.
         await using var batch = _ds.CreateBatch();
         Add(batch, "SELECT 1 FROM repos WHERE name=@r FOR UPDATE", Text("r", repo));
+        Add(batch, "SELECT 1 FROM branches WHERE repo=@r AND name=@b FOR UPDATE", Text("r", repo), Text("b", branch));
+        Add(batch, "INSERT INTO gc_dropped(kind, ref, dropped) SELECT @k, convert_to(head, 'UTF8'), @t FROM branches WHERE repo=@r AND name=@b AND head IS NOT NULL",
+            Int("k", (int)DroppedKind.Commit), Long("t", Now), Text("r", repo), Text("b", branch));
         Add(batch, "DELETE FROM branches WHERE repo=@r AND name=@b", Text("r", repo), Text("b", branch));
         Add(batch, "DELETE FROM repos WHERE name=@r AND NOT EXISTS(SELECT 1 FROM branches WHERE repo=@r)", Text("r", repo));
         await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return batch.BatchCommands[1].RecordsAffected > 0;
+        return batch.BatchCommands[3].RecordsAffected > 0;
     }
+
+    private const string CommitCols = "id, repo, parent, root, height, skip, time, message";
+
+    private static CommitInfo ReadCommit(NpgsqlDataReader r) => new(
+        r.GetString(0), r.GetString(1), NullableString(r, 2), NullableHash(r, 3), r.GetInt64(4), NullableString(r, 5), Time(r, 6), r.GetString(7));
 
     public async Task<CommitInfo?> GetCommitAsync(string id, CancellationToken ct)
     {
-        await using var cmd = Cmd("SELECT id, repo, parent, root, height, skip, time, message FROM commits WHERE id=@id", Text("id", id));
-        var list = await ReadAllAsync(cmd, r => new CommitInfo(
-            r.GetString(0), r.GetString(1), NullableString(r, 2), NullableHash(r, 3), r.GetInt64(4),
-            NullableString(r, 5), Time(r, 6), r.GetString(7)), ct).ConfigureAwait(false);
-        return list.FirstOrDefault();
+        await using var cmd = Cmd($"SELECT {CommitCols} FROM commits WHERE id=@id", Text("id", id));
+        return (await ReadAllAsync(cmd, ReadCommit, ct).ConfigureAwait(false)).FirstOrDefault();
     }
 
     public async Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
-        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, CancellationToken ct)
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
     {
         await using var c = await _ds.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
-        // CAS first: it row-locks the branch, so a loser waits, then finds the head moved and writes nothing.
+        // The cutoff check, then the CAS, in one round trip. The CAS row-locks the branch, so a loser
+        // waits, then finds the head moved and writes nothing.
         var last = chain[^1].Commit;
-        if (!await CasHeadAsync(c, branch, expectedHead, last.Repo, last.Id, ct).ConfigureAwait(false))
+        await using (var cas = CheckedBatch(c))
         {
-            await tx.RollbackAsync(ct).ConfigureAwait(false);
-            return false;
+            AddCasHead(cas, branch, expectedHead, last.Repo, last.Id);
+            await ExecuteCheckedAsync(cas, protectedSinceUnixMs, ct).ConfigureAwait(false);
+            if (cas.BatchCommands[1].RecordsAffected != 1)
+            {
+                await tx.RollbackAsync(ct).ConfigureAwait(false);
+                return false;
+            }
         }
         await using (var batch = new NpgsqlBatch(c))
         {
@@ -203,24 +215,41 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
 
     private static async Task<bool> CasHeadAsync(NpgsqlConnection c, string branch, string? expected, string repo, string id, CancellationToken ct)
     {
-        await using var cas = Cmd(c, "UPDATE branches SET head=@new WHERE repo=@r AND name=@b AND head IS NOT DISTINCT FROM @old",
-            Text("new", id), Text("r", repo), Text("b", branch), Text("old", expected));
-        return await cas.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+        await using var batch = new NpgsqlBatch(c);
+        AddCasHead(batch, branch, expected, repo, id);
+        await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        return batch.BatchCommands[0].RecordsAffected == 1;
     }
+
+    private static void AddCasHead(NpgsqlBatch batch, string branch, string? expected, string repo, string id) =>
+        Add(batch, "UPDATE branches SET head=@new WHERE repo=@r AND name=@b AND head IS NOT DISTINCT FROM @old",
+            Text("new", id), Text("r", repo), Text("b", branch), Text("old", expected));
 
     private static void AddNodes(NpgsqlBatch batch, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes)
     {
         if (nodes.Count == 0) return;
         // Sorted, so that two transactions inserting overlapping nodes wait on each other in the
-        // same order instead of deadlocking.
-        var sorted = nodes.Select(n => (Id: n.Key.ToBytes(), Data: n.Value)).ToArray();
+        // same order instead of deadlocking; without duplicates, which DO UPDATE refuses.
+        var sorted = nodes.DistinctBy(n => n.Key).Select(n => (Id: n.Key.ToBytes(), Data: n.Value)).ToArray();
         Array.Sort(sorted, (a, b) => a.Id.AsSpan().SequenceCompareTo(b.Id));
-        Add(batch, "INSERT INTO nodes(id, data) SELECT * FROM unnest(@ids, @datas) ON CONFLICT DO NOTHING",
+        // A node that already exists is touched: it may be garbage a running GC would otherwise sweep.
+        Add(batch, """
+            INSERT INTO nodes(id, data, touched) SELECT i, d, @t FROM unnest(@ids, @datas) AS n(i, d)
+            ON CONFLICT(id) DO UPDATE SET touched=excluded.touched
+            """,
             P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bytea, sorted.Select(n => n.Id).ToArray()),
-            P("datas", NpgsqlDbType.Array | NpgsqlDbType.Bytea, sorted.Select(n => n.Data).ToArray()));
+            P("datas", NpgsqlDbType.Array | NpgsqlDbType.Bytea, sorted.Select(n => n.Data).ToArray()), Long("t", Now));
     }
 
     private static void AddCommit(NpgsqlBatch batch, CommitInfo commit, IReadOnlyCollection<VersionRow> versions)
+    {
+        AddVersions(batch, commit, versions);
+        Add(batch, "INSERT INTO commits(id, repo, parent, root, height, skip, time, message) VALUES(@id, @r, @p, @root, @h, @s, @t, @m)",
+            Text("id", commit.Id), Text("r", commit.Repo), Text("p", commit.Parent), Bytes("root", commit.Root?.ToBytes()),
+            Long("h", commit.Height), Text("s", commit.Skip), Long("t", commit.TimeUnixMs), Text("m", commit.Message));
+    }
+
+    private static void AddVersions(NpgsqlBatch batch, CommitInfo commit, IReadOnlyCollection<VersionRow> versions)
     {
         if (versions.Count > 0)
             Add(batch, """
@@ -234,9 +263,6 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
                 P("s", NpgsqlDbType.Array | NpgsqlDbType.Bigint, versions.Select(v => v.Size).ToArray()),
                 P("e", NpgsqlDbType.Array | NpgsqlDbType.Text, versions.Select(v => v.ETag).ToArray()),
                 P("m", NpgsqlDbType.Array | NpgsqlDbType.Bigint, versions.Select(v => v.ModifiedUnixMs).ToArray()));
-        Add(batch, "INSERT INTO commits(id, repo, parent, root, height, skip, time, message) VALUES(@id, @r, @p, @root, @h, @s, @t, @m)",
-            Text("id", commit.Id), Text("r", commit.Repo), Text("p", commit.Parent), Bytes("root", commit.Root?.ToBytes()),
-            Long("h", commit.Height), Text("s", commit.Skip), Long("t", commit.TimeUnixMs), Text("m", commit.Message));
     }
 
     public async Task<byte[]?> GetNodeAsync(Hash id, CancellationToken ct)

@@ -12,6 +12,8 @@ internal static class PostgresSchema
 {
     // Any fixed value; advisory locks are per database, so only nodes sharing this database wait on it.
     private const long MigrationLock = 0x5374_7261_7461_4D67; // "StrataMg"
+    // Freshening a chunk holds it shared, a GC sweep batch exclusive; kept next to MigrationLock so the two never collide.
+    internal const long ChunkSweepLock = 0x5374_7261_7461_4763; // "StrataGc"
 
     internal static readonly string[] Migrations =
     [
@@ -45,6 +47,17 @@ internal static class PostgresSchema
         CREATE TABLE roles(user_name text COLLATE "C" NOT NULL, repo text COLLATE "C" NOT NULL, role int NOT NULL,
             PRIMARY KEY(user_name, repo));
         CREATE TABLE settings(key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+        """,
+        // 2: garbage collection. A node's touched time is its last insert; the GC grace period counts from it.
+        """
+        ALTER TABLE nodes ADD COLUMN touched bigint NOT NULL DEFAULT 0;
+        CREATE TABLE gc_dropped(seq bigserial PRIMARY KEY, kind int NOT NULL, ref bytea NOT NULL, dropped bigint NOT NULL);
+        -- PurgeDropped deletes by age.
+        CREATE INDEX gc_dropped_by_time ON gc_dropped(dropped);
+        CREATE TABLE gc_freshened(id bytea PRIMARY KEY, at bigint NOT NULL);
+        CREATE TABLE leases(name text COLLATE "C" PRIMARY KEY, owner text NOT NULL, until bigint NOT NULL);
+        -- Every write that adds references locks this row FOR SHARE; publishing a cutoff updates it.
+        INSERT INTO settings(key, value) VALUES('gc_cutoff', '0') ON CONFLICT DO NOTHING;
         """,
     ];
 

@@ -80,21 +80,119 @@ public sealed class S3ChunkStore : IChunkStore, IDisposable
     public int WriteConcurrency => Math.Min(8, _o.MaxConcurrency);
     public int ReadAhead => 2;
 
-    public async Task<bool> ExistsAsync(Hash id, CancellationToken ct)
+    public async Task<ChunkStat?> StatAsync(Hash id, CancellationToken ct)
     {
         await _slots.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _o.Bucket, Key = KeyOf(id) }, ct).ConfigureAwait(false);
-            return true;
+            var head = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _o.Bucket, Key = KeyOf(id) }, ct).ConfigureAwait(false);
+            return new ChunkStat(id, head.ContentLength, Utc(head.LastModified));
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    // The SDK gives times as DateTime in local time (or null when the store sent none).
+    private static DateTimeOffset Utc(DateTime? t) => t is { } v ? new DateTimeOffset(v.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.UnixEpoch;
+
+    /// <summary>
+    /// Copies the chunk onto itself, which sets its LastModified to now. S3 refuses a self-copy
+    /// that changes nothing, so the copy replaces the metadata with the touch time.
+    /// </summary>
+    public async Task<bool> TouchAsync(Hash id, CancellationToken ct)
+    {
+        await _slots.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var key = KeyOf(id);
+            var request = new CopyObjectRequest
+            {
+                SourceBucket = _o.Bucket,
+                SourceKey = key,
+                DestinationBucket = _o.Bucket,
+                DestinationKey = key,
+                MetadataDirective = S3MetadataDirective.REPLACE,
+                ContentType = "application/octet-stream",
+            };
+            request.Metadata.Add("x-amz-meta-touched", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await _s3.CopyObjectAsync(request, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound || e.ErrorCode == "NoSuchKey")
         {
             return false;
         }
         finally
         {
             _slots.Release();
+        }
+    }
+
+    /// <summary>Lists <c>PREFIX/chunks/</c> page by page; S3 lists keys in byte order, and lowercase hex names sort as their hashes.</summary>
+    public async IAsyncEnumerable<ChunkStat> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var prefix = $"{_o.Prefix}chunks/";
+        string? token = null;
+        do
+        {
+            ListObjectsV2Response page;
+            // A slot per page, not held while the caller consumes it.
+            await _slots.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                page = await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _o.Bucket, Prefix = prefix, ContinuationToken = token }, ct)
+                    .ConfigureAwait(false);
+            }
+            finally
+            {
+                _slots.Release();
+            }
+            foreach (var o in page.S3Objects ?? [])
+            {
+                var name = o.Key.AsSpan(prefix.Length);
+                if (name.Length != 2 * Hash.Size || !IsLowerHex(name)) continue; // not a chunk
+                yield return new ChunkStat(Hash.Parse(name.ToString()), o.Size ?? 0, Utc(o.LastModified));
+            }
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        } while (token is not null);
+    }
+
+    private static bool IsLowerHex(ReadOnlySpan<char> s)
+    {
+        foreach (var c in s)
+            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c)) return false;
+        return true;
+    }
+
+    /// <summary>DeleteObjects in batches of 1000 (S3's limit), quiet: only failures are reported, and a missing key is not one.</summary>
+    public async Task DeleteAsync(IReadOnlyList<Hash> ids, CancellationToken ct)
+    {
+        foreach (var batch in ids.Chunk(1000))
+        {
+            var request = new DeleteObjectsRequest { BucketName = _o.Bucket, Quiet = true, Objects = [.. batch.Select(id => new KeyVersion { Key = KeyOf(id) })] };
+            List<DeleteError>? errors;
+            await _slots.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                errors = (await _s3.DeleteObjectsAsync(request, ct).ConfigureAwait(false)).DeleteErrors;
+            }
+            catch (DeleteObjectsException e)
+            {
+                errors = e.Response?.DeleteErrors;
+            }
+            finally
+            {
+                _slots.Release();
+            }
+            var failed = errors?.Where(e => e.Code != "NoSuchKey").ToList() ?? [];
+            if (failed.Count > 0)
+                throw new IOException($"chunk store {_o}: {failed.Count} of {batch.Length} chunks could not be deleted (first: {failed[0].Key}: {failed[0].Code} {failed[0].Message})");
         }
     }
 

@@ -78,6 +78,25 @@ public sealed class GarbageCollectorTests
     }
 
     [Fact]
+    public async Task AfterACollectionWithNoGraceNewWritesGoThroughAndAReuseIsRefusedOnlyOnce()
+    {
+        using var f = new MaintenanceFixture(TimeSpan.FromMinutes(30));
+        var b = new BucketRef("r", "master", null);
+        await f.Store.CreateBranchAsync("r", "master", Ct);
+        var data = MaintenanceFixture.Random(300_000, 11);
+        await f.PutAsync(b, "a", data); // its chunk is touched now, then a collection with no grace
+        await Task.Delay(20);
+        await f.Gc(TimeSpan.Zero).RunAsync(Ct);
+        Assert.NotNull(await f.PutAsync(b, "fresh", MaintenanceFixture.Random(1000, 12)));
+        // Reusing the chunk touched before the cutoff relies on that old touch: refused once...
+        var e = await Assert.ThrowsAsync<StrataException>(() => f.PutAsync(b, "again", data));
+        Assert.Equal(StoreError.GcExpired, e.Error);
+        // ...and the retry, which now knows the cutoff, freshens the chunk and commits.
+        var retry = await f.PutAsync(b, "again", data);
+        Assert.Equal(data, await f.ReadAsync(retry, "again"));
+    }
+
+    [Fact]
     public async Task AnOldChunkAWriteReusesIsFreshenedAndSurvivesACollectionBeforeTheCommit()
     {
         using var f = new MaintenanceFixture(TimeSpan.FromMinutes(30));
@@ -96,7 +115,7 @@ public sealed class GarbageCollectorTests
         var r = await f.Gc(TimeSpan.FromHours(1)).RunAsync(Ct);
         Assert.Equal(0, r.ChunksDeleted);
         var commit = await f.Store.CommitAsync(b, ctx => Task.FromResult<IEnumerable<Mutation>>(
-            [new Mutation("k", MaintenanceFixture.Entry(again, ctx.Id, ctx.TimeUnixMs))]), "put", started, Ct);
+            [new Mutation("k", MaintenanceFixture.Entry(again, ctx.Id, ctx.TimeUnixMs))]), "put", again.ReliesOnSince(started), Ct);
         Assert.Equal(data, await f.ReadAsync(commit!, "k"));
 
         // Without the freshening the same collection frees it: the chunk was really at risk.

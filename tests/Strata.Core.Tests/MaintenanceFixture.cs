@@ -44,7 +44,7 @@ internal sealed class MaintenanceFixture : IDisposable
         var started = since ?? DateTimeOffset.UtcNow;
         var c = await Store.Content.WriteAsync(new MemoryStream(data), Ct);
         return (await Store.CommitAsync(b, ctx => Task.FromResult<IEnumerable<Mutation>>([new Mutation(key, Entry(c, ctx.Id, ctx.TimeUnixMs))]),
-            $"put {key}", started, Ct))!;
+            $"put {key}", c.ReliesOnSince(started), Ct))!;
     }
 
     public static FileEntry Entry(Chunking.ContentInfo c, string commitId, long ms) => new()

@@ -50,6 +50,7 @@ public static class ContentSlicer
     {
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var list = new List<ChunkRef>();
+        var reuse = new ReuseTracker();
         var end = start + length;
         long pos = 0;
         var buf = ArrayPool<byte>.Shared.Rent(1 << 20);
@@ -80,7 +81,7 @@ public static class ContentSlicer
                     md5.AppendData(mem.Span);
                     observe?.Invoke(mem);
                     var id = Hash.Of(mem.Span);
-                    await writer.StoreAsync(id, mem, ct).ConfigureAwait(false);
+                    await writer.StoreAsync(id, mem, reuse, ct).ConfigureAwait(false);
                     list.Add(new ChunkRef(id, mem.Length));
                 }
                 finally
@@ -93,7 +94,7 @@ public static class ContentSlicer
         {
             ArrayPool<byte>.Shared.Return(buf);
         }
-        return new ContentInfo(length, md5.GetHashAndReset(), ContentAddress.Of(list), list);
+        return new ContentInfo(length, md5.GetHashAndReset(), ContentAddress.Of(list), list) { OldestReused = reuse.Oldest };
     }
 
     private static async Task HashAsync(Stream s, IncrementalHash md5, Action<ReadOnlyMemory<byte>>? observe, long count, byte[] buf, CancellationToken ct)

@@ -5,7 +5,29 @@ using Strata.Core.Storage;
 namespace Strata.Core.Chunking;
 
 /// <summary>The stored content of one upload: its chunks and digests.</summary>
-public sealed record ContentInfo(long Size, byte[] Md5, Hash ContentHash, IReadOnlyList<ChunkRef> Chunks);
+public sealed record ContentInfo(long Size, byte[] Md5, Hash ContentHash, IReadOnlyList<ChunkRef> Chunks)
+{
+    /// <summary>The oldest touch time of an existing chunk this content reused as it was (null: none).</summary>
+    public DateTimeOffset? OldestReused { get; init; }
+
+    /// <summary>How far back a write that began at <paramref name="started"/> and stores this content relies on stored things (GC's protectedSince).</summary>
+    public DateTimeOffset ReliesOnSince(DateTimeOffset started) => OldestReused is { } o && o < started ? o : started;
+}
+
+/// <summary>Collects the oldest touch time of the chunks a write reused without freshening them.</summary>
+public sealed class ReuseTracker
+{
+    private long _oldest = long.MaxValue;
+
+    public void Reused(DateTimeOffset touched)
+    {
+        var ms = touched.ToUnixTimeMilliseconds();
+        long seen;
+        while (ms < (seen = Interlocked.Read(ref _oldest)) && Interlocked.CompareExchange(ref _oldest, ms, seen) != seen) { }
+    }
+
+    public DateTimeOffset? Oldest => Interlocked.Read(ref _oldest) is var v && v == long.MaxValue ? null : DateTimeOffset.FromUnixTimeMilliseconds(v);
+}
 
 /// <summary>
 /// Streams a body into the chunk store: cuts it with FastCDC, stores each distinct chunk once
@@ -25,11 +47,18 @@ public sealed class ContentWriter(IChunkStore chunks, IMetadataStore? meta = nul
     /// </summary>
     public TimeSpan FreshenAge { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// The latest GC cutoff this process knows of: a reused chunk touched before it is freshened
+    /// too, or the write would be refused again and again while that collection's cutoff stands.
+    /// </summary>
+    public long KnownCutoffUnixMs { get; set; }
+
     public async Task<ContentInfo> WriteAsync(Stream body, CancellationToken ct)
     {
         var buf = ArrayPool<byte>.Shared.Rent(_cdc.MaxSize + (1 << 16));
         var inFlight = new Queue<Task>();
         var concurrency = Math.Max(1, chunks.WriteConcurrency);
+        var reuse = new ReuseTracker();
         try
         {
             using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
@@ -50,14 +79,14 @@ public sealed class ContentWriter(IChunkStore chunks, IMetadataStore? meta = nul
                 md5.AppendData(chunk.Span);
                 var id = Hash.Of(chunk.Span);
                 if (concurrency == 1)
-                    await StoreAsync(id, chunk, ct).ConfigureAwait(false);
+                    await StoreAsync(id, chunk, reuse, ct).ConfigureAwait(false);
                 else
                 {
                     // The read buffer is reused at once, so a chunk in flight gets its own pooled copy.
                     if (inFlight.Count >= concurrency) await inFlight.Dequeue().ConfigureAwait(false);
                     var copy = ArrayPool<byte>.Shared.Rent(cut);
                     chunk.CopyTo(copy);
-                    inFlight.Enqueue(StoreCopyAsync(id, copy, cut, ct));
+                    inFlight.Enqueue(StoreCopyAsync(id, copy, cut, reuse, ct));
                 }
                 list.Add(new ChunkRef(id, cut));
                 size += cut;
@@ -65,7 +94,7 @@ public sealed class ContentWriter(IChunkStore chunks, IMetadataStore? meta = nul
                 filled -= cut;
             }
             while (inFlight.Count > 0) await inFlight.Dequeue().ConfigureAwait(false);
-            return new ContentInfo(size, md5.GetHashAndReset(), ContentAddress.Of(list), list);
+            return new ContentInfo(size, md5.GetHashAndReset(), ContentAddress.Of(list), list) { OldestReused = reuse.Oldest };
         }
         finally
         {
@@ -76,12 +105,19 @@ public sealed class ContentWriter(IChunkStore chunks, IMetadataStore? meta = nul
         }
     }
 
-    /// <summary>Stores a chunk unless it exists; an existing one that is old is freshened (see <see cref="FreshenAge"/>).</summary>
-    public async Task StoreAsync(Hash id, ReadOnlyMemory<byte> chunk, CancellationToken ct)
+    /// <summary>
+    /// Stores a chunk unless it exists. An existing one touched recently is reused as it is (and
+    /// its touch time noted in <paramref name="reuse"/>); an old one is freshened (see <see cref="FreshenAge"/>).
+    /// </summary>
+    public async Task StoreAsync(Hash id, ReadOnlyMemory<byte> chunk, ReuseTracker reuse, CancellationToken ct)
     {
         if (await chunks.StatAsync(id, ct).ConfigureAwait(false) is { } stat)
         {
-            if (stat.Touched > DateTimeOffset.UtcNow - FreshenAge) return;
+            if (stat.Touched > DateTimeOffset.UtcNow - FreshenAge && stat.Touched.ToUnixTimeMilliseconds() >= KnownCutoffUnixMs)
+            {
+                reuse.Reused(stat.Touched);
+                return;
+            }
             // The freshening is ordered against a sweep through the metadata store: either the
             // sweep sees it and keeps the chunk, or the chunk is already gone and is put again.
             var touched = meta is null
@@ -92,11 +128,11 @@ public sealed class ContentWriter(IChunkStore chunks, IMetadataStore? meta = nul
         await chunks.PutAsync(id, chunk, ct).ConfigureAwait(false);
     }
 
-    private async Task StoreCopyAsync(Hash id, byte[] copy, int length, CancellationToken ct)
+    private async Task StoreCopyAsync(Hash id, byte[] copy, int length, ReuseTracker reuse, CancellationToken ct)
     {
         try
         {
-            await StoreAsync(id, copy.AsMemory(0, length), ct).ConfigureAwait(false);
+            await StoreAsync(id, copy.AsMemory(0, length), reuse, ct).ConfigureAwait(false);
         }
         finally
         {

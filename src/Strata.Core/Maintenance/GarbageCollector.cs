@@ -57,6 +57,8 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
     public IProgress<GcProgress>? Progress { get; init; }
     /// <summary>For tests: called between phases ("marked", "swept-chunks") so a test can stop a run there.</summary>
     public Func<string, CancellationToken, Task>? Checkpoint { get; init; }
+    /// <summary>Called once the cutoff is published (this process's writers can start freshening what it would refuse).</summary>
+    public Func<CancellationToken, Task>? CutoffPublished { get; init; }
 
     public async Task<GcResult> RunAsync(CancellationToken ct)
     {
@@ -99,6 +101,7 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
     {
         var cutoff = result.Cutoff.ToUnixTimeMilliseconds();
         await meta.PublishGcCutoffAsync(cutoff, ct).ConfigureAwait(false);
+        if (CutoffPublished is not null) await CutoffPublished(ct).ConfigureAwait(false);
 
         Directory.CreateDirectory(tempDirectory);
         using var spill = new HashSpill(tempDirectory);

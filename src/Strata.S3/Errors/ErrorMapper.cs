@@ -14,7 +14,7 @@ public static class ErrorMapper
         StoreError.InvalidVersion => new S3Exception(S3ErrorCode.InvalidArgument, e.Message),
         StoreError.BranchExists => new S3Exception(S3ErrorCode.BucketAlreadyOwnedByYou, e.Message),
         StoreError.ReadOnlySnapshot => new S3Exception(S3ErrorCode.MethodNotAllowed, e.Message),
-        StoreError.ConflictRetriesExhausted => new S3Exception(S3ErrorCode.ServiceUnavailable, e.Message),
+        StoreError.ConflictRetriesExhausted or StoreError.GcExpired or StoreError.GcRunning => new S3Exception(S3ErrorCode.ServiceUnavailable, e.Message),
         StoreError.NoSuchUpload => new S3Exception(S3ErrorCode.NoSuchUpload, e.Message),
         StoreError.InvalidPart => new S3Exception(S3ErrorCode.InvalidPart, e.Message),
         StoreError.InvalidPartOrder => new S3Exception(S3ErrorCode.InvalidPartOrder, e.Message),

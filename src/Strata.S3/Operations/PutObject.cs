@@ -44,7 +44,7 @@ public static class PutObject
                 Size = c.Size, ETag = etag, ContentHash = c.ContentHash, CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs,
                 Chunks = c.Chunks, Headers = headers, Checksums = body.Checksums,
             })];
-        }, $"put {key}", r.Started, r.Ct).ConfigureAwait(false);
+        }, $"put {key}", c.ReliesOnSince(r.Started), r.Ct).ConfigureAwait(false);
         r.Response.Headers.ETag = etag;
         if (commit is not null) r.Response.Headers["x-amz-version-id"] = commit.Id;
         foreach (var (alg, v) in body.Checksums) r.Response.Headers["x-amz-checksum-" + alg.ToLowerInvariant()] = v;
