@@ -27,4 +27,8 @@ public enum StoreError
 public sealed class StrataException(StoreError error, string message) : Exception(message)
 {
     public StoreError Error { get; } = error;
+
+    /// <summary>The refusal of a write that relies on something older than a published GC cutoff (every store words it the same).</summary>
+    public static StrataException GcExpired() => new(StoreError.GcExpired,
+        "a garbage collection started while this write was in progress and its references may be older than the collection's grace period; retry the request");
 }

@@ -231,7 +231,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         for (var attempt = 0; ; attempt++)
         {
             group.RemoveAll(w => w.Done.Task.IsCompleted || (w.Ct.IsCancellationRequested && w.Done.TrySetCanceled(w.Ct))
-                || (w.ProtectedSince < _knownCutoff && w.Done.TrySetException(GcExpired())));
+                || (w.ProtectedSince < _knownCutoff && w.Done.TrySetException(StrataException.GcExpired())));
             if (group.Count == 0) return;
             if (attempt > 0 && _clock.GetUtcNow() >= deadline) break;
             if (await meta.GetOpenCommitAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false) is { } open)
@@ -330,9 +330,6 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         public readonly List<PendingWrite> Pending = [];
         public bool Draining;
     }
-
-    private static StrataException GcExpired() => new(StoreError.GcExpired,
-        "a garbage collection started while this write was in progress and its references may be older than the collection's grace period; retry the request");
 
     private sealed class PendingWrite(Func<CommitContext, Task<IEnumerable<Mutation>>> changes, string message, long protectedSince, CancellationToken ct)
     {

@@ -13,8 +13,16 @@ public sealed class StoreMaintenance(VersionedStore store, ServerOptions options
     public Task<GcResult> CollectAsync(TimeSpan? grace, IProgress<GcProgress>? progress, CancellationToken ct) =>
         new GarbageCollector(store.Meta, store.Chunks, SpillDirectory)
         {
-            Grace = grace ?? options.GcGrace, Progress = progress, CutoffPublished = store.RefreshCutoffAsync,
+            Grace = grace ?? options.GcGrace, Progress = progress, CutoffPublished = store.RefreshCutoffAsync, Checkpoint = TestPause(),
         }.RunAsync(ct);
+
+    // STRATA_TEST_GC_PAUSE=phase:seconds holds a run at that phase: the crash tests kill the process there.
+    private static Func<string, CancellationToken, Task>? TestPause()
+    {
+        if (Environment.GetEnvironmentVariable("STRATA_TEST_GC_PAUSE") is not { } spec || spec.Split(':') is not [var phase, var seconds]) return null;
+        var delay = TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture));
+        return (at, ct) => at == phase ? Task.Delay(delay, ct) : Task.CompletedTask;
+    }
 
     public Task<FsckResult> CheckAsync(bool quick, bool repair, IProgress<GcProgress>? progress, CancellationToken ct) =>
         new Fsck(store.Meta, store.Chunks, SpillDirectory) { Quick = quick, Repair = repair, Progress = progress }.RunAsync(ct);

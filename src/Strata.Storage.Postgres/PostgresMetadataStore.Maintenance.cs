@@ -45,7 +45,7 @@ public sealed partial class PostgresMetadataStore
             while (await r.NextResultAsync(ct).ConfigureAwait(false)) { }
         }
         if (cutoff > protectedSinceUnixMs)
-            throw new StrataException(StoreError.GcExpired, "a garbage collection started while this write was in progress and its references may be older than the collection's grace period; retry the request");
+            throw StrataException.GcExpired();
     }
 
     public async Task<long> GetGcCutoffAsync(CancellationToken ct)

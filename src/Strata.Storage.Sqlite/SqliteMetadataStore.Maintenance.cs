@@ -27,7 +27,7 @@ public sealed partial class SqliteMetadataStore
     private static void RequireNotExpired(SqliteConnection c, SqliteTransaction tx, long protectedSinceUnixMs)
     {
         if (Cutoff(c, tx) > protectedSinceUnixMs)
-            throw new StrataException(StoreError.GcExpired, "a garbage collection started while this write was in progress and its references may be older than the collection's grace period; retry the request");
+            throw StrataException.GcExpired();
     }
 
     /// <summary>Records the chunk lists of an upload's parts (or of one part) as dropped roots, before they are deleted or replaced.</summary>
@@ -225,6 +225,14 @@ public sealed partial class SqliteMetadataStore
         using var c = Open();
         using var cmd = Cmd(c, "DELETE FROM gc_freshened WHERE at < $t", ("$t", beforeUnixMs));
         return Task.FromResult(cmd.ExecuteNonQuery());
+    }
+
+    public Task CompactAsync(CancellationToken ct)
+    {
+        // Freed pages are reused by later writes; the write-ahead log, which only grows, is emptied.
+        using var c = Open();
+        Exec(c, "PRAGMA wal_checkpoint(TRUNCATE);");
+        return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<VersionRow>> ListCommitVersionsAsync(string repo, string commitId, CancellationToken ct)

@@ -50,6 +50,27 @@ public sealed class ClusterBackends : IAsyncDisposable
         };
     }
 
+    /// <summary>Total bytes of the chunk objects under this cluster's prefix.</summary>
+    public async Task<long> ChunkBytesAsync()
+    {
+        var uri = new Uri(ChunksUrl);
+        var endpoint = System.Web.HttpUtility.ParseQueryString(uri.Query)["endpoint"]!;
+        using var client = new AmazonS3Client(new BasicAWSCredentials(S3AccessKey, S3SecretKey),
+            new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        long total = 0;
+        string? token = null;
+        do
+        {
+            var page = await client.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
+            {
+                BucketName = uri.Host, Prefix = uri.AbsolutePath.Trim('/') + "/", ContinuationToken = token,
+            });
+            total += (page.S3Objects ?? []).Sum(o => o.Size ?? 0);
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        } while (token is not null);
+        return total;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await using var c = new NpgsqlConnection(_admin);
@@ -59,11 +80,16 @@ public sealed class ClusterBackends : IAsyncDisposable
     }
 }
 
-/// <summary>One Strata server as its own OS process (so that it can be killed with SIGKILL), on the cluster's backends.</summary>
-public sealed class StrataNode(ClusterBackends backends, string name) : IAsyncDisposable
+/// <summary>
+/// One Strata server as its own OS process (so that it can be killed with SIGKILL), on the
+/// cluster's backends, or on the embedded ones in its data dir when there are none.
+/// </summary>
+public sealed class StrataNode(ClusterBackends? backends, string name, params string[] extraArgs) : IAsyncDisposable
 {
     private Process? _process;
     public string DataDir { get; } = Directory.CreateTempSubdirectory($"strata-node-{name}-").FullName;
+    /// <summary>Environment for the process (e.g. a test hook).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
     public int Port { get; } = FreePort();
     public int AdminPort { get; } = FreePort();
     public string Endpoint => $"http://127.0.0.1:{Port}";
@@ -86,12 +112,17 @@ public sealed class StrataNode(ClusterBackends backends, string name) : IAsyncDi
     {
         var psi = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { StrataDll, "serve", "--data-dir", DataDir, "--port", $"{Port}", "--admin-port", $"{AdminPort}",
-                "--metadata", backends.MetadataUrl, "--chunks", backends.ChunksUrl, "--quiet" },
+            ArgumentList = { StrataDll, "serve", "--data-dir", DataDir, "--port", $"{Port}", "--admin-port", $"{AdminPort}", "--quiet" },
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        psi.Environment["STRATA_CHUNKS_ACCESS_KEY"] = backends.S3AccessKey;
-        psi.Environment["STRATA_CHUNKS_SECRET_KEY"] = backends.S3SecretKey;
+        if (backends is not null)
+        {
+            foreach (var a in new[] { "--metadata", backends.MetadataUrl, "--chunks", backends.ChunksUrl }) psi.ArgumentList.Add(a);
+            psi.Environment["STRATA_CHUNKS_ACCESS_KEY"] = backends.S3AccessKey;
+            psi.Environment["STRATA_CHUNKS_SECRET_KEY"] = backends.S3SecretKey;
+        }
+        foreach (var a in extraArgs) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in Environment) psi.Environment[k] = v;
         var log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
@@ -139,10 +170,17 @@ public sealed class StrataNode(ClusterBackends backends, string name) : IAsyncDi
         return http;
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>Stops the process (if running) but keeps the data dir, so that StartAsync can run the node again.</summary>
+    public void Stop()
     {
         if (_process is { HasExited: false }) Kill();
         _process?.Dispose();
+        _process = null;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Stop();
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
         return ValueTask.CompletedTask;
     }

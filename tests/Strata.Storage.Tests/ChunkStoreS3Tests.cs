@@ -14,7 +14,11 @@ namespace Strata.Storage.Tests;
 public sealed class S3ChunkStoreTests : ChunkStoreContract, IAsyncLifetime
 {
     private S3ChunkStore? _store;
+    private S3ChunkStoreOptions? _options;
     protected override IChunkStore Store => _store!;
+    // radosgw keeps LastModified to the second.
+    protected override TimeSpan TimeResolution => TimeSpan.FromMilliseconds(1100);
+    protected override TimeSpan ClockSlack => TimeSpan.FromSeconds(2);
 
     internal static S3ChunkStoreOptions Options(string? prefix = null)
     {
@@ -34,7 +38,7 @@ public sealed class S3ChunkStoreTests : ChunkStoreContract, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var o = Options();
+        var o = _options = Options();
         await EnsureBucketAsync(o);
         _store = await S3ChunkStore.OpenAsync(o, Ct);
     }
@@ -43,6 +47,52 @@ public sealed class S3ChunkStoreTests : ChunkStoreContract, IAsyncLifetime
     {
         _store?.Dispose();
         return Task.CompletedTask;
+    }
+
+    private AmazonS3Client RawClient() => new(new BasicAWSCredentials(_options!.AccessKey, _options.SecretKey),
+        new AmazonS3Config { ServiceURL = _options.Endpoint, ForcePathStyle = true, AuthenticationRegion = _options.Region });
+
+    [Fact]
+    public async Task ListingAndDeletingGoPastAThousandKeys()
+    {
+        // More than one page of ListObjectsV2 and more than one DeleteObjects batch.
+        var ids = Enumerable.Range(0, 1010).Select(i => Hash.Of(BitConverter.GetBytes(i))).ToList();
+        await Task.WhenAll(ids.Select(id => Store.PutAsync(id, id.ToBytes(), Ct)));
+        var listed = new List<ChunkStat>();
+        await foreach (var s in Store.ListAsync(Ct)) listed.Add(s);
+        Assert.Equal(ids.Select(i => i.ToString()).Order(StringComparer.Ordinal), listed.Select(s => s.Id.ToString()));
+        Assert.All(listed, s => Assert.Equal(Hash.Size, s.Length));
+        await Store.DeleteAsync([.. ids.Skip(3)], Ct);
+        listed.Clear();
+        await foreach (var s in Store.ListAsync(Ct)) listed.Add(s);
+        Assert.Equal(ids.Take(3).Select(i => i.ToString()).Order(StringComparer.Ordinal), listed.Select(s => s.Id.ToString()));
+    }
+
+    [Fact]
+    public async Task ListingSkipsKeysThatAreNotChunks()
+    {
+        var id = Hash.Of([1, 2, 3]);
+        await Store.PutAsync(id, new byte[] { 1, 2, 3 }, Ct);
+        using var s3 = RawClient();
+        var p = _options!.Prefix;
+        foreach (var key in new[] { $"{p}chunks/README", $"{p}chunks/{id.ToString().ToUpperInvariant()}", $"{p}chunks/{id.ToString()[1..]}",
+                     $"{p}chunks/{id}.tmp", $"{p}chunks/{id}/x", $"{p}other/{id}" })
+            await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = _options.Bucket, Key = key, ContentBody = "x", UseChunkEncoding = false });
+        var listed = new List<ChunkStat>();
+        await foreach (var st in Store.ListAsync(Ct)) listed.Add(st);
+        Assert.Equal([(id, 3L)], listed.Select(st => (st.Id, st.Length)));
+    }
+
+    [Fact]
+    public async Task TouchKeepsTheObjectAnOctetStream()
+    {
+        var id = Hash.Of([4, 5, 6]);
+        await Store.PutAsync(id, new byte[] { 4, 5, 6 }, Ct);
+        Assert.True(await Store.TouchAsync(id, Ct));
+        using var s3 = RawClient();
+        var head = await s3.GetObjectMetadataAsync(_options!.Bucket, $"{_options.Prefix}chunks/{id}");
+        Assert.Equal("application/octet-stream", head.Headers.ContentType);
+        Assert.Equal(3, head.ContentLength);
     }
 
     private static async Task<string> RefusalAsync(S3ChunkStoreOptions o)

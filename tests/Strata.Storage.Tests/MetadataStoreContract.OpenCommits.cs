@@ -29,15 +29,15 @@ public abstract partial class MetadataStoreContract
         var o = Open(null);
         await Store.StartCommitAsync(o, Ct);
         var (r1, r2) = (Hash.Of([1]), Hash.Of([2]));
-        Assert.False(await Store.TryUpdateOpenCommitAsync(o, r1, r2, [Node("lost")], Ct));
+        Assert.False(await Store.TryUpdateOpenCommitAsync(o, r1, r2, [Node("lost")], long.MaxValue, Ct));
         Assert.Null(await Store.GetNodeAsync(Node("lost").Key, Ct));
-        Assert.False(await Store.TryUpdateOpenCommitAsync(o with { Id = "other" }, null, r1, [], Ct));
-        Assert.True(await Store.TryUpdateOpenCommitAsync(o, null, r1, [Node("n1")], Ct));
+        Assert.False(await Store.TryUpdateOpenCommitAsync(o with { Id = "other" }, null, r1, [], long.MaxValue, Ct));
+        Assert.True(await Store.TryUpdateOpenCommitAsync(o, null, r1, [Node("n1")], long.MaxValue, Ct));
         Assert.Equal(Node("n1").Value, await Store.GetNodeAsync(Node("n1").Key, Ct));
         Assert.Equal(o with { Root = r1 }, await Store.GetOpenCommitAsync("r", "master", Ct));
-        Assert.False(await Store.TryUpdateOpenCommitAsync(o, null, r2, [], Ct));
-        Assert.True(await Store.TryUpdateOpenCommitAsync(o, r1, r2, [], Ct));
-        Assert.True(await Store.TryUpdateOpenCommitAsync(o, r2, null, [], Ct));
+        Assert.False(await Store.TryUpdateOpenCommitAsync(o, null, r2, [], long.MaxValue, Ct));
+        Assert.True(await Store.TryUpdateOpenCommitAsync(o, r1, r2, [], long.MaxValue, Ct));
+        Assert.True(await Store.TryUpdateOpenCommitAsync(o, r2, null, [], long.MaxValue, Ct));
         Assert.Equal(o, await Store.GetOpenCommitAsync("r", "master", Ct));
     }
 
@@ -49,14 +49,14 @@ public abstract partial class MetadataStoreContract
         var root = Hash.Of([1]);
         var o = Open(base1.Id);
         await Store.StartCommitAsync(o, Ct);
-        await Store.TryUpdateOpenCommitAsync(o, null, root, [], Ct);
+        await Store.TryUpdateOpenCommitAsync(o, null, root, [], long.MaxValue, Ct);
         var c = Commit("r", 2, base1.Id, root);
         // The open commit's root has moved on: refused, nothing changed.
-        Assert.False(await Store.TryFinishCommitAsync(o, c, [Version("k", c)], Ct));
+        Assert.False(await Store.TryFinishCommitAsync(o, c, [Version("k", c)], long.MaxValue, Ct));
         Assert.Equal(o with { Root = root }, await Store.GetOpenCommitAsync("r", "master", Ct));
         o = o with { Root = root };
-        Assert.False(await Store.TryFinishCommitAsync(o with { Id = "other" }, c, [Version("k", c)], Ct));
-        Assert.True(await Store.TryFinishCommitAsync(o, c, [Version("k", c)], Ct));
+        Assert.False(await Store.TryFinishCommitAsync(o with { Id = "other" }, c, [Version("k", c)], long.MaxValue, Ct));
+        Assert.True(await Store.TryFinishCommitAsync(o, c, [Version("k", c)], long.MaxValue, Ct));
         Assert.Null(await Store.GetOpenCommitAsync("r", "master", Ct));
         Assert.Equal(c.Id, (await Store.GetBranchAsync("r", "master", Ct))!.Head);
         Assert.Equal(c, await Store.GetCommitAsync(c.Id, Ct));
@@ -71,7 +71,7 @@ public abstract partial class MetadataStoreContract
         Assert.True(await Store.StartCommitAsync(o, Ct));
         var moved = await CommitOnAsync("r", "master");
         var c = Commit("r", 1, null, o.Root);
-        Assert.False(await Store.TryFinishCommitAsync(o, c, [Version("k", c)], Ct));
+        Assert.False(await Store.TryFinishCommitAsync(o, c, [Version("k", c)], long.MaxValue, Ct));
         Assert.Equal(o, await Store.GetOpenCommitAsync("r", "master", Ct));
         Assert.Equal(moved.Id, (await Store.GetBranchAsync("r", "master", Ct))!.Head);
         Assert.Null(await Store.GetCommitAsync(c.Id, Ct));

@@ -87,9 +87,9 @@ public abstract partial class MetadataStoreContract
     {
         await Store.CreateUploadAsync(Upload("u", "k"), Ct);
         foreach (var n in new[] { 3, 1, 2, 10 })
-            Assert.True(await Store.PutPartAsync(Part("u", n), Ct));
+            Assert.True(await Store.PutPartAsync(Part("u", n), long.MaxValue, Ct));
         var replaced = Part("u", 2, size: 500);
-        Assert.True(await Store.PutPartAsync(replaced, Ct));
+        Assert.True(await Store.PutPartAsync(replaced, long.MaxValue, Ct));
         var parts = await Store.ListPartsAsync("u", 0, 100, Ct);
         Assert.Equal([1, 2, 3, 10], parts.Select(p => p.Number));
         AssertSame(Part("u", 1), parts[0]);
@@ -103,11 +103,11 @@ public abstract partial class MetadataStoreContract
     [Fact]
     public async Task PartsOfMissingOrCompletedUploadsAreRefused()
     {
-        Assert.False(await Store.PutPartAsync(Part("missing", 1), Ct));
+        Assert.False(await Store.PutPartAsync(Part("missing", 1), long.MaxValue, Ct));
         Assert.Empty(await Store.ListPartsAsync("missing", 0, 100, Ct));
         await Store.CreateUploadAsync(Upload("u", "k"), Ct);
-        Assert.True(await Store.PutPartAsync(Part("u", 1), Ct));
-        Assert.True(await Store.PutPartAsync(Part("u", 2), Ct));
+        Assert.True(await Store.PutPartAsync(Part("u", 1), long.MaxValue, Ct));
+        Assert.True(await Store.PutPartAsync(Part("u", 2), long.MaxValue, Ct));
         var completion = new KeyValuePair<string, string>[] { new("ETag", "\"abc-2\""), new("Location", "/b/k") };
         await Store.MarkUploadCompletedAsync("u", completion, Ct);
         var done = await Store.GetUploadAsync("u", Ct);
@@ -115,7 +115,7 @@ public abstract partial class MetadataStoreContract
         Assert.Equal(completion, done.Completion);
         Assert.Empty(await Store.ListPartsAsync("u", 0, 100, Ct));
         Assert.Empty(await ListUploadIdsAsync(""));
-        Assert.False(await Store.PutPartAsync(Part("u", 3), Ct));
+        Assert.False(await Store.PutPartAsync(Part("u", 3), long.MaxValue, Ct));
         Assert.Empty(await Store.ListPartsAsync("u", 0, 100, Ct));
     }
 
@@ -125,13 +125,13 @@ public abstract partial class MetadataStoreContract
         Assert.False(await Store.DeleteUploadAsync("missing", Ct));
         await Store.CreateUploadAsync(Upload("u", "k"), Ct);
         await Store.CreateUploadAsync(Upload("keep", "k"), Ct);
-        await Store.PutPartAsync(Part("u", 1), Ct);
-        await Store.PutPartAsync(Part("keep", 1), Ct);
+        await Store.PutPartAsync(Part("u", 1), long.MaxValue, Ct);
+        await Store.PutPartAsync(Part("keep", 1), long.MaxValue, Ct);
         Assert.True(await Store.DeleteUploadAsync("u", Ct));
         Assert.Null(await Store.GetUploadAsync("u", Ct));
         Assert.Empty(await Store.ListPartsAsync("u", 0, 100, Ct));
         Assert.False(await Store.DeleteUploadAsync("u", Ct));
-        Assert.False(await Store.PutPartAsync(Part("u", 2), Ct));
+        Assert.False(await Store.PutPartAsync(Part("u", 2), long.MaxValue, Ct));
         Assert.Equal(["keep"], await ListUploadIdsAsync(""));
         Assert.Single(await Store.ListPartsAsync("keep", 0, 100, Ct));
     }
@@ -143,7 +143,7 @@ public abstract partial class MetadataStoreContract
         {
             var id = $"u{round}";
             await Store.CreateUploadAsync(Upload(id, "k"), Ct);
-            var puts = Enumerable.Range(1, 8).Select(n => Task.Run(() => Store.PutPartAsync(Part(id, n), Ct))).ToList();
+            var puts = Enumerable.Range(1, 8).Select(n => Task.Run(() => Store.PutPartAsync(Part(id, n), long.MaxValue, Ct))).ToList();
             var end = Task.Run(() => round % 2 == 0
                 ? Store.MarkUploadCompletedAsync(id, [new("ETag", "\"x\"")], Ct)
                 : Store.DeleteUploadAsync(id, Ct));

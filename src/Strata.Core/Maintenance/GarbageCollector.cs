@@ -51,11 +51,12 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
     public const string LeaseName = "gc";
     public const string LastResultKey = "gc_last";
     public const string CurrentRunKey = "gc_current";
-    private static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(2);
+    // Renewed every quarter of it while a run lives; a crashed run's lease frees itself this soon.
+    private static readonly TimeSpan LeaseTime = TimeSpan.FromSeconds(30);
 
     public TimeSpan Grace { get; init; } = TimeSpan.FromHours(1);
     public IProgress<GcProgress>? Progress { get; init; }
-    /// <summary>For tests: called between phases ("marked", "swept-chunks") so a test can stop a run there.</summary>
+    /// <summary>For tests: called between phases ("marking", "marked", "swept-chunks") so a test can stop a run there.</summary>
     public Func<string, CancellationToken, Task>? Checkpoint { get; init; }
     /// <summary>Called once the cutoff is published (this process's writers can start freshening what it would refuse).</summary>
     public Func<CancellationToken, Task>? CutoffPublished { get; init; }
@@ -122,6 +123,7 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
         result = await SweepCommitsAsync(result, walk, cutoff, ct).ConfigureAwait(false);
         var purged = await meta.PurgeDroppedAsync(cutoff, ct).ConfigureAwait(false);
         await meta.PurgeFreshenedAsync(cutoff, ct).ConfigureAwait(false);
+        await meta.CompactAsync(ct).ConfigureAwait(false);
         return result with { DroppedRootsPurged = purged, Finished = DateTimeOffset.UtcNow, Phase = "done" };
     }
 
@@ -139,6 +141,7 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
             (afterUpload, afterNumber) = (parts[^1].UploadId, parts[^1].Number);
         }
         Report("mark", walk);
+        if (Checkpoint is not null) await Checkpoint("marking", ct).ConfigureAwait(false);
         // 2. Open commits: finishing one moves the branch head in the same transaction.
         foreach (var o in await meta.ListOpenCommitsAsync(ct).ConfigureAwait(false))
         {

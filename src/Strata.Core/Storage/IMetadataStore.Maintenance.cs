@@ -78,6 +78,9 @@ public partial interface IMetadataStore
         Func<IReadOnlyList<Hash>, CancellationToken, Task> delete, CancellationToken ct);
     Task<int> PurgeFreshenedAsync(long beforeUnixMs, CancellationToken ct);
 
+    /// <summary>Gives space freed by a collection back where the store can (an embedded database truncates its log).</summary>
+    Task CompactAsync(CancellationToken ct) => Task.CompletedTask;
+
     /// <summary>The version rows a commit wrote.</summary>
     Task<IReadOnlyList<VersionRow>> ListCommitVersionsAsync(string repo, string commitId, CancellationToken ct);
 
