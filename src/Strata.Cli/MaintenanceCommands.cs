@@ -13,7 +13,7 @@ internal static class MaintenanceCommands
     {
         var grace = new Option<string?>("--grace") { Description = "keep what was touched this recently (90s, 30m, 1h; default: the server's --gc-grace)" };
         var cmd = new Command("gc", "collect garbage: delete chunks, tree nodes and commits that no branch, open commit or upload reaches") { grace };
-        cmd.SetAction(async (pr, ct) =>
+        cmd.SetAction((pr, ct) => Guarded(console, async () =>
         {
             var query = "gc?progress=true";
             if (pr.GetValue(grace) is { } g)
@@ -24,7 +24,7 @@ internal static class MaintenanceCommands
             console.Out.MarkupLineInterpolated($"freed [bold]{Commands.Human(L(r, "chunkBytesFreed"))}[/] in {L(r, "chunksDeleted")} chunks, {L(r, "nodesDeleted")} tree nodes ({Commands.Human(L(r, "nodeBytesFreed"))}), {L(r, "commitsDeleted")} commits");
             console.Out.MarkupLineInterpolated($"kept {L(r, "chunksListed") - L(r, "chunksDeleted")} chunks; reachable: {L(r, "commitsReachable")} commits, {L(r, "nodesReachable")} nodes, {L(r, "chunksReferenced")} chunks; {D(r, "seconds"):0.0} s");
             return 0;
-        });
+        }));
         return cmd;
     }
 
@@ -33,7 +33,7 @@ internal static class MaintenanceCommands
         var quick = new Option<bool>("--quick") { Description = "check chunks exist with the right length, without reading them" };
         var repair = new Option<bool>("--repair") { Description = "rebuild version rows from the trees and remove stale temporary files (never deletes data)" };
         var cmd = new Command("fsck", "check that everything live roots reach is stored whole; exit 1 if not") { quick, repair };
-        cmd.SetAction(async (pr, ct) =>
+        cmd.SetAction((pr, ct) => Guarded(console, async () =>
         {
             var query = $"fsck?progress=true&quick={(pr.GetValue(quick) ? "true" : "false")}&repair={(pr.GetValue(repair) ? "true" : "false")}";
             var r = await RunAsync(console, pr, query, "checking", ct);
@@ -52,8 +52,21 @@ internal static class MaintenanceCommands
             foreach (var done in r.GetProperty("repaired").EnumerateArray()) console.Out.MarkupLineInterpolated($"[green]repaired[/] {done.GetString()}");
             console.Out.MarkupLine(clean ? "[green]clean[/]" : $"[red]{L(r, "problemCount")} problems[/]");
             return clean ? 0 : 1;
-        });
+        }));
         return cmd;
+    }
+
+    private static async Task<int> Guarded(CliConsole console, Func<Task<int>> run)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (CliException e)
+        {
+            console.Error.WriteLine($"strata: {e.Message}");
+            return 1;
+        }
     }
 
     private static long L(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0;
@@ -65,7 +78,7 @@ internal static class MaintenanceCommands
         return 0;
     }
 
-    /// <summary>POSTs the run and reads its NDJSON answer: progress lines drive a status line on a terminal; the last line is the result.</summary>
+    /// <summary>POSTs the run and reads its NDJSON answer: progress lines drive a progress bar on a terminal; the last line is the result.</summary>
     private static async Task<JsonElement> RunAsync(CliConsole console, ParseResult pr, string query, string label, CancellationToken ct)
     {
         using var admin = AdminClient.Create(pr.GetValue(StrataCli.Admin)!, StrataCli.ResolveToken(pr));
@@ -96,7 +109,15 @@ internal static class MaintenanceCommands
                 }
             }
             if (console.Interactive && !pr.GetValue(StrataCli.Json))
-                await console.Out.Status().StartAsync(label, ctx => ReadAsync(s => ctx.Status(Markup.Escape(s))));
+                await console.Out.Progress().AutoClear(true)
+                    .Columns(new SpinnerColumn(), new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new ElapsedTimeColumn())
+                    .StartAsync(async ctx =>
+                    {
+                        // The phases' sizes are not known ahead: an indeterminate bar with live counts.
+                        var task = ctx.AddTask(Markup.Escape(label)).IsIndeterminate();
+                        await ReadAsync(s => task.Description = Markup.Escape(s));
+                        task.StopTask();
+                    });
             else
                 await ReadAsync(_ => { });
             return last ?? throw new CliException("the server ended the run without a result");

@@ -33,6 +33,31 @@ public sealed class CliTests(ServerFixture fx) : IClassFixture<ServerFixture>, I
     }
 
     [Fact]
+    public async Task GcFreesADeletedBranchAndFsckSaysClean()
+    {
+        var repo = "gcli" + Guid.NewGuid().ToString("N")[..10];
+        await OkAsync("repo", "create", repo);
+        await OkAsync("file", "put", $"{repo}@master:/keep.txt", Local("keep.txt", "kept"));
+        await OkAsync("branch", "create", $"{repo}@scratch");
+        await OkAsync("file", "put", $"{repo}@scratch:/junk.bin", Local("junk.bin", new string('j', 300_000) + Guid.NewGuid()));
+        await OkAsync("branch", "delete", $"{repo}@scratch");
+        var gc = JsonDocument.Parse(await OkAsync("gc", "--grace", "0s", "--json")).RootElement;
+        Assert.True(gc.GetProperty("chunksDeleted").GetInt64() >= 1, gc.ToString());
+        Assert.True(gc.GetProperty("chunkBytesFreed").GetInt64() >= 300_000, gc.ToString());
+        Assert.Contains("freed", await OkAsync("gc", "--grace", "0s"));
+        Assert.Contains("clean", await OkAsync("fsck"));
+        var fsck = JsonDocument.Parse(await OkAsync("fsck", "--quick", "--json")).RootElement;
+        Assert.Equal(0, fsck.GetProperty("problemCount").GetInt64());
+        Assert.True(fsck.GetProperty("chunks").GetInt64() >= 1);
+        var (code, output) = await RunAsync("gc", "--grace", "soon");
+        Assert.Equal(1, code);
+        Assert.Contains("--grace takes a duration", output);
+        var back = Path.Combine(_tmp, "back.txt");
+        await OkAsync("file", "get", $"{repo}@master:/keep.txt", back);
+        Assert.Equal("kept", File.ReadAllText(back));
+    }
+
+    [Fact]
     public async Task PachctlStyleWorkflow()
     {
         var repo = "cli" + Guid.NewGuid().ToString("N")[..10];
