@@ -12,6 +12,7 @@ using Strata.Storage.Sqlite;
 //   dotnet run -c Release --project bench/Strata.GcBench -- fsck DIR
 if (args.Length < 2) return Usage();
 var dir = Path.GetFullPath(args[1]);
+Directory.CreateDirectory(dir);
 var ct = CancellationToken.None;
 var meta = new SqliteMetadataStore(Path.Combine(dir, "metadata.db"));
 var chunkRoot = Path.Combine(dir, "chunks");

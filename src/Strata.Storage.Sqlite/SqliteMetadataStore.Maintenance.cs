@@ -126,6 +126,21 @@ public sealed partial class SqliteMetadataStore
         return Task.FromResult(cmd.ExecuteNonQuery());
     }
 
+    public Task<IReadOnlyList<KeyValuePair<Hash, byte[]>>> GetNodesAsync(IReadOnlyList<Hash> ids, CancellationToken ct)
+    {
+        // One connection and one prepared statement for the batch: opening one per node costs more than the read.
+        using var c = Open();
+        using var cmd = Cmd(c, "SELECT data FROM nodes WHERE id=$id");
+        var pid = cmd.Parameters.Add("$id", SqliteType.Blob);
+        var found = new List<KeyValuePair<Hash, byte[]>>(ids.Count);
+        foreach (var id in ids)
+        {
+            pid.Value = id.ToBytes();
+            if (cmd.ExecuteScalar() is byte[] data) found.Add(new(id, data));
+        }
+        return Task.FromResult<IReadOnlyList<KeyValuePair<Hash, byte[]>>>(found);
+    }
+
     public Task<IReadOnlyList<NodeStat>> ListNodesAsync(Hash? after, int limit, CancellationToken ct)
     {
         using var c = Open();
@@ -238,7 +253,7 @@ public sealed partial class SqliteMetadataStore
     public Task<IReadOnlyList<VersionRow>> ListCommitVersionsAsync(string repo, string commitId, CancellationToken ct)
     {
         using var c = Open();
-        using var cmd = Cmd(c, "SELECT key, commit_id, height, is_delete, size, etag, modified FROM versions WHERE repo=$r AND commit_id=$c ORDER BY key",
+        using var cmd = Cmd(c, "SELECT key, commit_id, height, is_delete, size, etag, modified FROM versions INDEXED BY versions_by_commit WHERE repo=$r AND commit_id=$c ORDER BY key",
             ("$r", repo), ("$c", commitId));
         using var r = cmd.ExecuteReader();
         var list = new List<VersionRow>();

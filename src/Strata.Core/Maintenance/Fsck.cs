@@ -58,7 +58,7 @@ public sealed class Fsck(IMetadataStore meta, IChunkStore chunks, string tempDir
         var started = DateTimeOffset.UtcNow;
         Directory.CreateDirectory(tempDirectory);
         using var spill = new HashSpill(tempDirectory);
-        var cache = new NodeCache(meta, 32L << 20);
+        var cache = new NodeCache(meta, 8L << 20); // decoded nodes weigh several times their encoded size
         var walk = new Reachability(meta)
         {
             OnNodeBytes = (id, data, where) => CheckNode(id, data, where),
