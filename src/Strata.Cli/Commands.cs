@@ -88,6 +88,7 @@ internal static class Commands
         repo.Subcommands.Add(Leaf(console, "delete", "delete a repo and all its branches", [name],
             (pr, a, ct) => a.DeleteAsync($"repos/{Uri.EscapeDataString(pr.GetValue(name)!)}", ct),
             _ => console.Out.MarkupLine("deleted")));
+        repo.Subcommands.Add(MaintenanceCommands.Retention(console, name));
         return repo;
     }
 

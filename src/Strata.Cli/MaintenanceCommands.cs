@@ -56,6 +56,27 @@ internal static class MaintenanceCommands
         return cmd;
     }
 
+    /// <summary>strata repo retention REPO [--keep-last N] [--keep-days D] [--keep-all]: shows or sets the repo's history retention.</summary>
+    public static Command Retention(CliConsole console, Argument<string> name)
+    {
+        var keepLast = new Option<int?>("--keep-last") { Description = "keep at least the last N commits of each branch" };
+        var keepDays = new Option<double?>("--keep-days") { Description = "keep every commit younger than D days" };
+        var keepAll = new Option<bool>("--keep-all") { Description = "drop the policy: keep all history from now on (what was squashed stays squashed)" };
+        var set = (ParseResult pr) => pr.GetValue(keepLast) is not null || pr.GetValue(keepDays) is not null || pr.GetValue(keepAll);
+        return Commands.Leaf(console, "retention", "show or set history retention: older commits are squashed out of branch history; gc then frees what only they held",
+            [name], (pr, a, ct) => set(pr)
+                ? a.PutAsync($"repos/{pr.GetValue(name)}/retention", new { keepLast = pr.GetValue(keepLast), keepDays = pr.GetValue(keepDays) }, ct)
+                : a.GetAsync($"repos/{pr.GetValue(name)}/retention", ct),
+            r =>
+            {
+                var policy = Commands.S(r, "keepLast") is { Length: > 0 } n || Commands.S(r, "keepDays") is { Length: > 0 }
+                    ? $"keep the last {(Commands.S(r, "keepLast") is { Length: > 0 } l ? l : "any number of")} commits or those younger than {(Commands.S(r, "keepDays") is { Length: > 0 } d ? d + " days" : "any age")}"
+                    : "keep all history";
+                console.Out.MarkupLineInterpolated($"[bold]{Commands.S(r, "repo")}[/]: {policy}");
+                Commands.Table(console, r.GetProperty("branches").EnumerateArray(), ("BRANCH", b => Commands.S(b, "name")), ("HISTORY FROM HEIGHT", b => Commands.S(b, "floor")));
+            }, [keepLast, keepDays, keepAll]);
+    }
+
     private static async Task<int> Guarded(CliConsole console, Func<Task<int>> run)
     {
         try

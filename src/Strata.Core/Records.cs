@@ -1,6 +1,13 @@
 namespace Strata.Core;
 
-public sealed record BranchInfo(string Repo, string Name, string? Head, DateTimeOffset Created);
+public sealed record BranchInfo(string Repo, string Name, string? Head, DateTimeOffset Created)
+{
+    /// <summary>
+    /// History retention: commits of this branch below this height are squashed out of its history
+    /// (0: keep everything). Read with the branch on every request, so no node relies on a cached view of it.
+    /// </summary>
+    public long Floor { get; init; }
+}
 
 /// <summary>
 /// An immutable commit. Height is 1 for a branch's first commit; Skip points at an older
@@ -32,4 +39,6 @@ public sealed record OpenCommit(string Id, string Repo, string Branch, string? B
 public sealed record Snapshot(BucketRef Bucket, CommitInfo? Commit)
 {
     public Hash? Root => Commit?.Root;
+    /// <summary>The branch's history floor (see <see cref="BranchInfo.Floor"/>), as read with this snapshot.</summary>
+    public long Floor { get; init; }
 }

@@ -54,6 +54,8 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
 
     private long _knownCutoff;
     public MultipartUploads Uploads => _uploads ??= new MultipartUploads(this, clock);
+    public Maintenance.Retention Retention => _retention ??= new Maintenance.Retention(meta, Commits, clock);
+    private Maintenance.Retention? _retention;
     private MultipartUploads? _uploads;
 
     public Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct) => meta.ListBranchesAsync(ct);
@@ -79,11 +81,11 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     {
         var br = await GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false);
         var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
-        if (bucket.Snapshot is null) return new Snapshot(bucket, head);
+        if (bucket.Snapshot is null) return new Snapshot(bucket, head) { Floor = br.Floor };
         var pinned = await Commits.GetAsync(bucket.Snapshot, ct).ConfigureAwait(false);
-        if (pinned is null || head is null || pinned.Repo != bucket.Repo || !await Commits.IsAncestorAsync(head, pinned, ct).ConfigureAwait(false))
+        if (pinned is null || head is null || pinned.Repo != bucket.Repo || pinned.Height < br.Floor || !await Commits.IsAncestorAsync(head, pinned, ct).ConfigureAwait(false))
             throw new StrataException(StoreError.NoSuchBranch, $"commit {bucket.Snapshot} is not on branch {bucket.Branch} of repo {bucket.Repo}");
-        return new Snapshot(bucket, pinned);
+        return new Snapshot(bucket, pinned) { Floor = br.Floor };
     }
 
     /// <summary>
@@ -134,8 +136,25 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             start = await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
         }
         var height = expr.FromFirst ?? start!.Height - expr.Back;
-        return await Commits.AncestorAtAsync(start!, height, ct).ConfigureAwait(false)
+        var target = await Commits.AncestorAtAsync(start!, height, ct).ConfigureAwait(false)
             ?? throw new StrataException(StoreError.NoSuchVersion, $"'{reference}' goes past the first commit");
+        if (await IsSquashedAsync(repo, target, ct).ConfigureAwait(false))
+            throw new StrataException(StoreError.NoSuchVersion, $"'{reference}' is older than what the repo's retention keeps");
+        return target;
+    }
+
+    /// <summary>A commit below the history floor of every branch whose history holds it (one on no branch is not).</summary>
+    public async Task<bool> IsSquashedAsync(string repo, CommitInfo commit, CancellationToken ct)
+    {
+        var onSome = false;
+        foreach (var b in await meta.ListBranchesAsync(ct).ConfigureAwait(false))
+        {
+            if (b.Repo != repo || b.Head is null || await Commits.GetAsync(b.Head, ct).ConfigureAwait(false) is not { } head) continue;
+            if (!await Commits.IsAncestorAsync(head, commit, ct).ConfigureAwait(false)) continue;
+            if (commit.Height >= b.Floor) return false;
+            onSome = true;
+        }
+        return onSome;
     }
 
     /// <summary>Creates a branch whose head is an existing commit of the repo (or empty).</summary>
@@ -147,6 +166,19 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
 
     public Task<FileEntry?> GetFileAsync(CommitInfo? commit, string key, CancellationToken ct) =>
         TreeReader.GetAsync(Nodes, commit?.Root, key, ct);
+
+    /// <summary>
+    /// A key as of a commit in a snapshot's history. Below the branch's history floor the commit's
+    /// own tree is squashed away: the key is read from the floor commit, which has the same entry
+    /// when the key has not changed since at or before that commit; otherwise null (NoSuchVersion).
+    /// </summary>
+    public async Task<FileEntry?> GetFileAsync(Snapshot snap, CommitInfo? commit, string key, CancellationToken ct)
+    {
+        if (commit is null || commit.Height >= snap.Floor || snap.Commit is null) return await GetFileAsync(commit, key, ct).ConfigureAwait(false);
+        var floor = await Commits.AncestorAtAsync(snap.Commit, snap.Floor, ct).ConfigureAwait(false);
+        var f = await GetFileAsync(floor, key, ct).ConfigureAwait(false);
+        return f is not null && await Commits.GetAsync(f.CommitId, ct).ConfigureAwait(false) is { } wrote && wrote.Height <= commit.Height ? f : null;
+    }
 
     public TreeCursor Cursor(CommitInfo? commit) => new(Nodes, commit?.Root);
 

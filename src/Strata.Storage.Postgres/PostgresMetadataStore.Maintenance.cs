@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 using Strata.Core;
@@ -7,15 +8,19 @@ using Strata.Core.Storage;
 namespace Strata.Storage.Postgres;
 
 // Garbage collection and fsck support. Two orderings make the GC protocol safe across nodes:
-// - Every write that adds references locks the settings row 'gc_cutoff' FOR SHARE as its first
-//   statement and checks the cutoff; publishing a cutoff UPDATEs that row, so it waits for the
-//   writes that checked the old value, and the writes after it see the new one. Taking it first
-//   in every write transaction keeps the lock order the same everywhere (no deadlock with the CAS).
+// - Every write that adds references takes the advisory lock GcCutoffLock shared as its first
+//   statement and then, in the next statement, reads the cutoff; publishing a cutoff takes it
+//   exclusive and raises the value in the same transaction, so it waits for the writes that checked
+//   the old value, and the writes after it see the new one. The lock is fair where a row lock is
+//   not: PostgreSQL's lock manager queues a new shared request behind a waiting exclusive one,
+//   whereas new FOR SHARE lockers of a row get past a waiting UPDATE, so a steady stream of writes
+//   could hold a publication off until the lock timeout. Taking it first in every write
+//   transaction keeps the lock order the same everywhere (no deadlock with the CAS).
 // - Freshening a chunk holds an advisory lock shared while it records and touches the chunk; a
 //   sweep batch holds it exclusive while it reads the records and deletes.
 public sealed partial class PostgresMetadataStore
 {
-    // Waits behind a sweep batch or the writes holding the cutoff row can outlast the default 30 s.
+    // Waits behind a sweep batch or the writes holding the cutoff lock can outlast the default 30 s.
     private const int LockWaitSeconds = 300;
 
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -23,11 +28,19 @@ public sealed partial class PostgresMetadataStore
     private static long ParseCutoff(object? value) =>
         value is string s && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
-    /// <summary>A batch of a write transaction that starts with the cutoff check; run it with <see cref="ExecuteCheckedAsync"/>.</summary>
+    /// <summary>
+    /// A batch of a write transaction that starts with the cutoff check; add the write's own
+    /// statements, and run it with <see cref="ExecuteCheckedAsync"/>.
+    /// </summary>
     private static NpgsqlBatch CheckedBatch(NpgsqlConnection c)
     {
         var batch = new NpgsqlBatch(c) { Timeout = LockWaitSeconds };
-        Add(batch, "SELECT value FROM settings WHERE key='gc_cutoff' FOR SHARE");
+        Add(batch, "SELECT pg_advisory_xact_lock_shared(@k)", Long("k", PostgresSchema.GcCutoffLock));
+        // A statement of its own, not a subquery of the one above: that statement's snapshot is taken
+        // before its lock wait, and would miss a publication that committed during it. Within one
+        // batch each command still gets its own READ COMMITTED snapshot (the server takes it when it
+        // binds the command, after the one before has run), so one round trip does.
+        Add(batch, "SELECT value FROM settings WHERE key='gc_cutoff'");
         return batch;
     }
 
@@ -41,6 +54,7 @@ public sealed partial class PostgresMetadataStore
         long cutoff;
         await using (var r = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
+            await r.NextResultAsync(ct).ConfigureAwait(false); // past the lock
             cutoff = await r.ReadAsync(ct).ConfigureAwait(false) ? ParseCutoff(r.GetString(0)) : 0;
             while (await r.NextResultAsync(ct).ConfigureAwait(false)) { }
         }
@@ -56,13 +70,17 @@ public sealed partial class PostgresMetadataStore
 
     public async Task PublishGcCutoffAsync(long cutoffUnixMs, CancellationToken ct)
     {
-        // The row lock is the point: this waits for every write holding it FOR SHARE (checking the old cutoff).
-        await using var cmd = Cmd("""
+        // One batch, one transaction: the exclusive lock waits for every write holding it shared
+        // (checking the old cutoff), holds back the writes arriving meanwhile, and is released when
+        // the new value commits, so those read it.
+        await using var batch = _ds.CreateBatch();
+        batch.Timeout = LockWaitSeconds;
+        Add(batch, "SELECT pg_advisory_xact_lock(@k)", Long("k", PostgresSchema.GcCutoffLock));
+        Add(batch, """
             INSERT INTO settings(key, value) VALUES('gc_cutoff', @v)
             ON CONFLICT(key) DO UPDATE SET value=GREATEST(settings.value::bigint, excluded.value::bigint)::text
             """, Text("v", cutoffUnixMs.ToString(CultureInfo.InvariantCulture)));
-        cmd.CommandTimeout = LockWaitSeconds;
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     public async Task<bool> TryAcquireLeaseAsync(string name, string owner, DateTimeOffset until, CancellationToken ct)
@@ -215,6 +233,19 @@ public sealed partial class PostgresMetadataStore
         if (doomed.Count > 0) await delete(doomed, ct).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return doomed.Count;
+    }
+
+    public async Task<bool> RaiseBranchFloorAsync(string repo, string branch, long floor, string droppedBelow, CancellationToken ct)
+    {
+        // One statement, so one transaction: the dropped root is inserted exactly when the floor rises.
+        // The UPDATE row-locks the branch, so of racing raises one rises and the others, re-checking
+        // the WHERE once it commits, find the floor already there and record nothing.
+        await using var cmd = Cmd("""
+            WITH raised AS (UPDATE branches SET floor=@f WHERE repo=@r AND name=@b AND floor < @f RETURNING 1)
+            INSERT INTO gc_dropped(kind, ref, dropped) SELECT @k, @ref, @t FROM raised
+            """, Long("f", floor), Text("r", repo), Text("b", branch),
+            Int("k", (int)DroppedKind.Commit), Bytes("ref", Encoding.UTF8.GetBytes(droppedBelow)), Long("t", Now));
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
     }
 
     public async Task<int> PurgeFreshenedAsync(long beforeUnixMs, CancellationToken ct)

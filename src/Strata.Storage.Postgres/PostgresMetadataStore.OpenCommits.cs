@@ -29,10 +29,10 @@ public sealed partial class PostgresMetadataStore
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using (var cas = CheckedBatch(c))
         {
-            Add(cas, "UPDATE open_commits SET root=@new WHERE repo=@r AND branch=@b AND id=@id AND root IS NOT DISTINCT FROM @old",
+            var moved = Add(cas, "UPDATE open_commits SET root=@new WHERE repo=@r AND branch=@b AND id=@id AND root IS NOT DISTINCT FROM @old",
                 Bytes("new", newRoot?.ToBytes()), Text("r", o.Repo), Text("b", o.Branch), Text("id", o.Id), Bytes("old", expectedRoot?.ToBytes()));
             await ExecuteCheckedAsync(cas, protectedSinceUnixMs, ct).ConfigureAwait(false);
-            if (cas.BatchCommands[1].RecordsAffected != 1)
+            if (moved.RecordsAffected != 1)
             {
                 await tx.RollbackAsync(ct).ConfigureAwait(false);
                 return false;
@@ -58,10 +58,10 @@ public sealed partial class PostgresMetadataStore
         int closed;
         await using (var del = CheckedBatch(c))
         {
-            Add(del, "DELETE FROM open_commits WHERE repo=@r AND branch=@b AND id=@id AND root IS NOT DISTINCT FROM @root",
+            var delete = Add(del, "DELETE FROM open_commits WHERE repo=@r AND branch=@b AND id=@id AND root IS NOT DISTINCT FROM @root",
                 Text("r", open.Repo), Text("b", open.Branch), Text("id", open.Id), Bytes("root", open.Root?.ToBytes()));
             await ExecuteCheckedAsync(del, protectedSinceUnixMs, ct).ConfigureAwait(false);
-            closed = del.BatchCommands[1].RecordsAffected;
+            closed = delete.RecordsAffected;
         }
         if (closed != 1 || !await CasHeadAsync(c, open.Branch, open.Base, commit.Repo, commit.Id, ct).ConfigureAwait(false))
         {

@@ -60,14 +60,14 @@ public sealed partial class PostgresMetadataStore
         // inserted here; an existing one is left for the replacement below.
         await using (var insert = CheckedBatch(c))
         {
-            Add(insert, """
+            var inserted = Add(insert, """
                 WITH u AS (SELECT id FROM uploads WHERE id=@u AND completion IS NULL FOR SHARE)
                 INSERT INTO parts(upload_id, number, size, md5, chunks, checksums, modified)
                 SELECT id, @n, @s, @m, @c, @cs, @t FROM u
                 ON CONFLICT(upload_id, number) DO NOTHING
                 """, Values());
             await ExecuteCheckedAsync(insert, protectedSinceUnixMs, ct).ConfigureAwait(false);
-            if (insert.BatchCommands[1].RecordsAffected == 1)
+            if (inserted.RecordsAffected == 1)
             {
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 return true;

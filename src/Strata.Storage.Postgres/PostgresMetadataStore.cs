@@ -105,11 +105,12 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
         return cmd;
     }
 
-    private static void Add(NpgsqlBatch batch, string sql, params NpgsqlParameter[] ps)
+    private static NpgsqlBatchCommand Add(NpgsqlBatch batch, string sql, params NpgsqlParameter[] ps)
     {
         var cmd = new NpgsqlBatchCommand(sql);
         cmd.Parameters.AddRange(ps);
         batch.BatchCommands.Add(cmd);
+        return cmd;
     }
 
     private static async Task<List<T>> ReadAllAsync<T>(NpgsqlCommand cmd, Func<NpgsqlDataReader, T> read, CancellationToken ct)
@@ -124,17 +125,20 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
     private static Hash? NullableHash(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : Hash.FromBytes(r.GetFieldValue<byte[]>(i));
     private static DateTimeOffset Time(NpgsqlDataReader r, int i) => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
 
-    private static BranchInfo ReadBranch(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), NullableString(r, 2), Time(r, 3));
+    private const string BranchCols = "repo, name, head, created, floor";
+
+    private static BranchInfo ReadBranch(NpgsqlDataReader r) =>
+        new(r.GetString(0), r.GetString(1), NullableString(r, 2), Time(r, 3)) { Floor = r.GetInt64(4) };
 
     public async Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct)
     {
-        await using var cmd = Cmd("SELECT repo, name, head, created FROM branches ORDER BY repo, name");
+        await using var cmd = Cmd($"SELECT {BranchCols} FROM branches ORDER BY repo, name");
         return await ReadAllAsync(cmd, ReadBranch, ct).ConfigureAwait(false);
     }
 
     public async Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct)
     {
-        await using var cmd = Cmd("SELECT repo, name, head, created FROM branches WHERE repo=@r AND name=@b", Text("r", repo), Text("b", branch));
+        await using var cmd = Cmd($"SELECT {BranchCols} FROM branches WHERE repo=@r AND name=@b", Text("r", repo), Text("b", branch));
         return (await ReadAllAsync(cmd, ReadBranch, ct).ConfigureAwait(false)).FirstOrDefault();
     }
 
@@ -195,9 +199,9 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
         var last = chain[^1].Commit;
         await using (var cas = CheckedBatch(c))
         {
-            AddCasHead(cas, branch, expectedHead, last.Repo, last.Id);
+            var moved = AddCasHead(cas, branch, expectedHead, last.Repo, last.Id);
             await ExecuteCheckedAsync(cas, protectedSinceUnixMs, ct).ConfigureAwait(false);
-            if (cas.BatchCommands[1].RecordsAffected != 1)
+            if (moved.RecordsAffected != 1)
             {
                 await tx.RollbackAsync(ct).ConfigureAwait(false);
                 return false;
@@ -216,12 +220,13 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
     private static async Task<bool> CasHeadAsync(NpgsqlConnection c, string branch, string? expected, string repo, string id, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(c);
-        AddCasHead(batch, branch, expected, repo, id);
+        var moved = AddCasHead(batch, branch, expected, repo, id);
         await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return batch.BatchCommands[0].RecordsAffected == 1;
+        return moved.RecordsAffected == 1;
     }
 
-    private static void AddCasHead(NpgsqlBatch batch, string branch, string? expected, string repo, string id) =>
+    // Sets the head only: the floor (history retention) stays as it is.
+    private static NpgsqlBatchCommand AddCasHead(NpgsqlBatch batch, string branch, string? expected, string repo, string id) =>
         Add(batch, "UPDATE branches SET head=@new WHERE repo=@r AND name=@b AND head IS NOT DISTINCT FROM @old",
             Text("new", id), Text("r", repo), Text("b", branch), Text("old", expected));
 

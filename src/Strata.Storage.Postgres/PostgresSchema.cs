@@ -14,6 +14,8 @@ internal static class PostgresSchema
     private const long MigrationLock = 0x5374_7261_7461_4D67; // "StrataMg"
     // Freshening a chunk holds it shared, a GC sweep batch exclusive; kept next to MigrationLock so the two never collide.
     internal const long ChunkSweepLock = 0x5374_7261_7461_4763; // "StrataGc"
+    // Every write that adds references holds this shared while it checks the GC cutoff, publishing one holds it exclusive.
+    internal const long GcCutoffLock = 0x5374_7261_7461_4375; // "StrataCu"
 
     internal static readonly string[] Migrations =
     [
@@ -58,6 +60,11 @@ internal static class PostgresSchema
         CREATE TABLE leases(name text COLLATE "C" PRIMARY KEY, owner text NOT NULL, until bigint NOT NULL);
         -- Every write that adds references locks this row FOR SHARE; publishing a cutoff updates it.
         INSERT INTO settings(key, value) VALUES('gc_cutoff', '0') ON CONFLICT DO NOTHING;
+        """,
+        // 3: branch history retention. (Since this version the cutoff row above is no longer locked:
+        // writes and publication order on the advisory lock GcCutoffLock instead, which needs no schema.)
+        """
+        ALTER TABLE branches ADD COLUMN floor bigint NOT NULL DEFAULT 0;
         """,
     ];
 

@@ -78,6 +78,9 @@ public sealed class S3ChunkStore : IChunkStore, IDisposable
     private string KeyOf(Hash id) => $"{_o.Prefix}chunks/{id}";
 
     public int WriteConcurrency => Math.Min(8, _o.MaxConcurrency);
+
+    // LastModified is in whole seconds (and may be rounded either way): one more for safety.
+    public TimeSpan TouchResolution => TimeSpan.FromSeconds(2);
     public int ReadAhead => 2;
 
     public async Task<ChunkStat?> StatAsync(Hash id, CancellationToken ct)

@@ -9,10 +9,37 @@ namespace Strata.Storage.Sqlite;
 // before the GC's publication, and a chunk's freshening before or after its sweep.
 public sealed partial class SqliteMetadataStore
 {
-    private static void MigrateNodesTouched(SqliteConnection c)
+    // Columns added after the first release, to databases made before them.
+    private static void MigrateColumns(SqliteConnection c)
     {
-        using var cols = Cmd(c, "SELECT 1 FROM pragma_table_info('nodes') WHERE name='touched'");
-        if (cols.ExecuteScalar() is null) Exec(c, "ALTER TABLE nodes ADD COLUMN touched INTEGER NOT NULL DEFAULT 0");
+        foreach (var (table, column) in new[] { ("nodes", "touched"), ("branches", "floor") })
+        {
+            using var cols = Cmd(c, "SELECT 1 FROM pragma_table_info($t) WHERE name=$c", ("$t", table), ("$c", column));
+            if (cols.ExecuteScalar() is null) Exec(c, $"ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"); // names from the list above, not input
+        }
+    }
+
+    public Task<bool> RaiseBranchFloorAsync(string repo, string branch, long floor, string droppedBelow, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        using (var up = Cmd(c, "UPDATE branches SET floor=$f WHERE repo=$r AND name=$b AND floor < $f", ("$f", floor), ("$r", repo), ("$b", branch)))
+        {
+            up.Transaction = tx;
+            if (up.ExecuteNonQuery() == 0)
+            {
+                tx.Rollback();
+                return Task.FromResult(false);
+            }
+        }
+        using (var drop = Cmd(c, "INSERT INTO gc_dropped(kind, ref, dropped) VALUES($k, $ref, $t)",
+                   ("$k", (int)DroppedKind.Commit), ("$ref", System.Text.Encoding.UTF8.GetBytes(droppedBelow)), ("$t", Now)))
+        {
+            drop.Transaction = tx;
+            drop.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return Task.FromResult(true);
     }
 
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

@@ -50,7 +50,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
             CREATE TABLE IF NOT EXISTS leases(name TEXT PRIMARY KEY, owner TEXT NOT NULL, until INTEGER NOT NULL);
             INSERT OR IGNORE INTO settings(key, value) VALUES('gc_cutoff', '0');
             """);
-        MigrateNodesTouched(c);
+        MigrateColumns(c);
     }
 
     private SqliteConnection Open()
@@ -78,12 +78,12 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
     }
 
     private static BranchInfo ReadBranch(SqliteDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)));
+        new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))) { Floor = r.GetInt64(4) };
 
     public Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct)
     {
         using var c = Open();
-        using var cmd = Cmd(c, "SELECT repo, name, head, created FROM branches ORDER BY repo, name");
+        using var cmd = Cmd(c, "SELECT repo, name, head, created, floor FROM branches ORDER BY repo, name");
         using var r = cmd.ExecuteReader();
         var list = new List<BranchInfo>();
         while (r.Read()) list.Add(ReadBranch(r));
@@ -93,7 +93,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
     public Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct)
     {
         using var c = Open();
-        using var cmd = Cmd(c, "SELECT repo, name, head, created FROM branches WHERE repo=$r AND name=$b", ("$r", repo), ("$b", branch));
+        using var cmd = Cmd(c, "SELECT repo, name, head, created, floor FROM branches WHERE repo=$r AND name=$b", ("$r", repo), ("$b", branch));
         using var r = cmd.ExecuteReader();
         return Task.FromResult(r.Read() ? ReadBranch(r) : null);
     }

@@ -48,4 +48,5 @@ internal abstract class DelegatingMetadataStore(IMetadataStore inner) : IMetadat
     public virtual Task<int> PurgeFreshenedAsync(long beforeUnixMs, CancellationToken ct) => inner.PurgeFreshenedAsync(beforeUnixMs, ct);
     public virtual Task<IReadOnlyList<VersionRow>> ListCommitVersionsAsync(string repo, string commitId, CancellationToken ct) => inner.ListCommitVersionsAsync(repo, commitId, ct);
     public virtual Task ReplaceCommitVersionsAsync(CommitInfo commit, IReadOnlyCollection<VersionRow> rows, CancellationToken ct) => inner.ReplaceCommitVersionsAsync(commit, rows, ct);
+    public virtual Task<bool> RaiseBranchFloorAsync(string repo, string branch, long floor, string droppedBelow, CancellationToken ct) => inner.RaiseBranchFloorAsync(repo, branch, floor, droppedBelow, ct);
 }

@@ -55,4 +55,5 @@ internal class NodeDictionaryStoreBase : IMetadataStore
     public Task<int> PurgeFreshenedAsync(long beforeUnixMs, CancellationToken ct) => throw new NotSupportedException();
     public Task<IReadOnlyList<VersionRow>> ListCommitVersionsAsync(string repo, string commitId, CancellationToken ct) => throw new NotSupportedException();
     public Task ReplaceCommitVersionsAsync(CommitInfo commit, IReadOnlyCollection<VersionRow> rows, CancellationToken ct) => throw new NotSupportedException();
+    public Task<bool> RaiseBranchFloorAsync(string repo, string branch, long floor, string droppedBelow, CancellationToken ct) => throw new NotSupportedException();
 }

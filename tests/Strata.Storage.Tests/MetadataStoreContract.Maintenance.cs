@@ -242,6 +242,83 @@ public abstract partial class MetadataStoreContract
         Assert.InRange(d.DroppedUnixMs, before, NowMs);
     }
 
+    private async Task<long> FloorAsync(string repo, string branch) => (await Store.GetBranchAsync(repo, branch, Ct))!.Floor;
+
+    [Fact]
+    public async Task RaisingABranchFloorRecordsTheCommitBelowItAsADroppedRoot()
+    {
+        await Store.CreateBranchAsync("r", "master", null, T0, Ct);
+        await Store.CreateBranchAsync("r", "dev", null, T0, Ct);
+        Assert.Equal(0, await FloorAsync("r", "master"));
+        var c1 = await CommitOnAsync("r", "master");
+        var c2 = await CommitOnAsync("r", "master");
+        var c3 = await CommitOnAsync("r", "master");
+        Assert.Equal(0, await FloorAsync("r", "master"));
+
+        var before = NowMs;
+        Assert.True(await Store.RaiseBranchFloorAsync("r", "master", 2, c1.Id, Ct));
+        Assert.Equal(new BranchInfo("r", "master", c3.Id, T0) { Floor = 2 }, await Store.GetBranchAsync("r", "master", Ct));
+        Assert.Equal([("dev", 0L), ("master", 2L)], (await Store.ListBranchesAsync(Ct)).Select(b => (b.Name, b.Floor)));
+        var d = Assert.Single(await DroppedAsync());
+        Assert.Equal(DroppedKind.Commit, d.Kind);
+        Assert.Equal(c1.Id, Encoding.UTF8.GetString(d.Ref));
+        Assert.InRange(d.DroppedUnixMs, before, NowMs);
+
+        // Not raising (the same floor or a lower one) and a missing branch: false, nothing recorded, nothing changed.
+        Assert.False(await Store.RaiseBranchFloorAsync("r", "master", 2, c1.Id, Ct));
+        Assert.False(await Store.RaiseBranchFloorAsync("r", "master", 1, "lower", Ct));
+        Assert.False(await Store.RaiseBranchFloorAsync("r", "missing", 5, "missing-branch", Ct));
+        Assert.False(await Store.RaiseBranchFloorAsync("missing", "master", 5, "missing-repo", Ct));
+        Assert.Equal([d.Seq], (await DroppedAsync()).Select(x => x.Seq));
+        Assert.Equal(2, await FloorAsync("r", "master"));
+        Assert.False(await Store.RepoExistsAsync("missing", Ct));
+        Assert.Null(await Store.GetBranchAsync("r", "missing", Ct));
+
+        Assert.True(await Store.RaiseBranchFloorAsync("r", "master", 3, c2.Id, Ct));
+        var again = await DroppedAsync();
+        Assert.Equal(2, again.Count);
+        Assert.Equal((DroppedKind.Commit, c2.Id), (again[1].Kind, Encoding.UTF8.GetString(again[1].Ref)));
+        Assert.Equal(3, await FloorAsync("r", "master"));
+        Assert.Equal(0, await FloorAsync("r", "dev"));
+    }
+
+    [Fact]
+    public async Task MovingTheHeadKeepsTheFloor()
+    {
+        await Store.CreateBranchAsync("r", "master", null, T0, Ct);
+        var c1 = await CommitOnAsync("r", "master");
+        var c2 = await CommitOnAsync("r", "master");
+        Assert.True(await Store.RaiseBranchFloorAsync("r", "master", 2, c1.Id, Ct));
+
+        // A chain commit, a failed CAS, and an explicit commit finishing: the head moves, the floor stays.
+        var c3 = await CommitOnAsync("r", "master");
+        Assert.Equal(new BranchInfo("r", "master", c3.Id, T0) { Floor = 2 }, await Store.GetBranchAsync("r", "master", Ct));
+        Assert.False(await Store.TryCommitAsync("master", c2.Id, Commit("r", 3, c2.Id), [], [], Ct));
+        Assert.Equal(2, await FloorAsync("r", "master"));
+        var o = new OpenCommit(CommitId.New(), "r", "master", c3.Id, null, T0);
+        Assert.True(await Store.StartCommitAsync(o, Ct));
+        var c4 = Commit("r", 4, c3.Id);
+        Assert.True(await Store.TryFinishCommitAsync(o, c4, [], long.MaxValue, Ct));
+        Assert.Equal(new BranchInfo("r", "master", c4.Id, T0) { Floor = 2 }, await Store.GetBranchAsync("r", "master", Ct));
+
+        // A branch deleted and created again starts over.
+        Assert.True(await Store.DeleteBranchAsync("r", "master", Ct));
+        Assert.True(await Store.CreateBranchAsync("r", "master", c4.Id, T0, Ct));
+        Assert.Equal(0, await FloorAsync("r", "master"));
+    }
+
+    [Fact]
+    public async Task OfRacingRaisesToOneFloorExactlyOneRecordsADroppedRoot()
+    {
+        await Store.CreateBranchAsync("r", "master", null, T0, Ct);
+        var raised = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(() => Store.RaiseBranchFloorAsync("r", "master", 5, $"below-{i}", Ct))));
+        Assert.Equal(1, raised.Count(r => r));
+        var d = Assert.Single(await DroppedAsync());
+        Assert.Equal($"below-{Array.IndexOf(raised, true)}", Encoding.UTF8.GetString(d.Ref));
+        Assert.Equal(5, await FloorAsync("r", "master"));
+    }
+
     [Fact]
     public async Task ReplacedAbortedAndCompletedPartsAreRecordedAsDroppedChunkRoots()
     {

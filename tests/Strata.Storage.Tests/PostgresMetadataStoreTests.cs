@@ -68,10 +68,113 @@ public sealed class PostgresMetadataStoreTests : MetadataStoreContract, IAsyncLi
         await AssertExpiredAsync(() => Store.TryCommitChainAsync("master", first.Id, [new NewCommit(second, [])], [], 999, Ct));
     }
 
-    private async Task WaitForLockWaitersAsync(int n)
+    /// <summary>Locks a branch row on a connection of its own, so that a commit on it stalls at its CAS (after its cutoff check).</summary>
+    private async Task<(NpgsqlConnection Connection, NpgsqlTransaction Lock)> LockBranchAsync(string branch, NpgsqlConnection? c = null)
+    {
+        if (c is null)
+        {
+            c = new NpgsqlConnection(_db!.ConnectionString);
+            await c.OpenAsync();
+        }
+        var tx = await c.BeginTransactionAsync();
+        await using var lockBranch = new NpgsqlCommand("SELECT 1 FROM branches WHERE repo='r' AND name=@b FOR UPDATE", c, tx);
+        lockBranch.Parameters.AddWithValue("b", branch);
+        await lockBranch.ExecuteScalarAsync();
+        return (c, tx);
+    }
+
+    [Fact]
+    public async Task AWriteArrivingWhileAPublicationWaitsGoesAfterItAndSeesTheNewCutoff()
+    {
+        await Store.CreateBranchAsync("r", "master", null, T0, Ct);
+        await Store.CreateBranchAsync("r", "dev", null, T0, Ct);
+        var (c, stall) = await LockBranchAsync("master");
+        await using var _ = c;
+        var first = Commit("r", 1);
+        var write = Task.Run(() => Store.TryCommitChainAsync("master", null, [new NewCommit(first, [])], [], 999, Ct));
+        await WaitForLockWaitersAsync(1);
+        var publish = Task.Run(() => Store.PublishGcCutoffAsync(1000, Ct));
+        await WaitForLockWaitersAsync(2);
+        // Nothing holds dev: only the publication queued ahead of it can hold this write up.
+        var late = Task.Run(() => Store.TryCommitChainAsync("dev", null, [new NewCommit(Commit("r", 1), [])], [], 999, Ct));
+        await WaitForLockWaitersAsync(3, unless: late);
+        await Task.Delay(300);
+        Assert.False(late.IsCompleted, "a write overtook the publication waiting for the writes before it");
+        Assert.False(publish.IsCompleted, "the cutoff was published while a write checking the old one was in progress");
+        await stall.CommitAsync();
+        Assert.True(await write.WaitAsync(TimeSpan.FromSeconds(10)), "the write checked the old cutoff, so it stands");
+        await publish.WaitAsync(TimeSpan.FromSeconds(10));
+        // The late write read the cutoff in the statement after its lock wait, which (READ COMMITTED,
+        // one snapshot per statement, even within one batch) sees the publication that committed meanwhile.
+        await AssertExpiredAsync(() => late.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Null((await Store.GetBranchAsync("r", "dev", Ct))!.Head);
+    }
+
+    [Fact]
+    public async Task AStreamOfWritesDoesNotStarveAPublication()
+    {
+        // A liveness check, not a timing benchmark: 16 writers keep the cutoff lock held shared
+        // without a gap (each stalls ~50 ms at its CAS, back to back) for 5 s, and a publication
+        // started at 1 s must get in long before they stop. With a lock that lets new shared holders
+        // past a waiting exclusive one it would wait until the stream ends; the 3 s bound is generous.
+        const int writers = 16;
+        const long runMs = 5000, publishAtMs = 1000, boundMs = 3000;
+        for (var i = 0; i < writers; i++) await Store.CreateBranchAsync("r", $"b{i}", null, T0, Ct);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var writes = new System.Collections.Concurrent.ConcurrentBag<(long Start, long End, bool Expired)>();
+
+        async Task WriteAsync(int i)
+        {
+            await using var c = new NpgsqlConnection(_db!.ConnectionString);
+            await c.OpenAsync();
+            string? head = null;
+            var height = 0L;
+            while (clock.ElapsedMilliseconds < runMs)
+            {
+                var (_, stall) = await LockBranchAsync($"b{i}", c);
+                await using (stall)
+                {
+                    var next = Commit("r", height + 1, head);
+                    var start = clock.ElapsedMilliseconds;
+                    var write = Store.TryCommitChainAsync($"b{i}", head, [new NewCommit(next, [])], [], 999, Ct);
+                    await Task.Delay(50);
+                    await stall.CommitAsync();
+                    try
+                    {
+                        Assert.True(await write);
+                        (head, height) = (next.Id, height + 1);
+                        writes.Add((start, clock.ElapsedMilliseconds, false));
+                    }
+                    catch (StrataException e) when (e.Error == StoreError.GcExpired)
+                    {
+                        writes.Add((start, clock.ElapsedMilliseconds, true));
+                    }
+                }
+            }
+        }
+
+        var loops = Enumerable.Range(0, writers).Select(i => Task.Run(() => WriteAsync(i))).ToArray();
+        await Task.Delay(TimeSpan.FromMilliseconds(publishAtMs));
+        var published = clock.ElapsedMilliseconds;
+        await Store.PublishGcCutoffAsync(1000, Ct);
+        var publishedAfter = clock.ElapsedMilliseconds;
+        await Task.WhenAll(loops);
+        Assert.True(publishedAfter - published <= boundMs,
+            $"the publication started at {published} ms took {publishedAfter - published} ms; the writes ran until {clock.ElapsedMilliseconds} ms");
+        var before = writes.Where(w => w.End < published).ToList();
+        var after = writes.Where(w => w.Start > publishedAfter).ToList();
+        Assert.NotEmpty(before);
+        Assert.NotEmpty(after);
+        Assert.All(before, w => Assert.False(w.Expired, "a write that ended before the publication was refused"));
+        Assert.All(after, w => Assert.True(w.Expired, "a write that started after the publication did not see its cutoff"));
+    }
+
+    /// <summary>Waits until n sessions wait for a lock (or <paramref name="unless"/> has completed, which the caller then asserts against).</summary>
+    private async Task WaitForLockWaitersAsync(int n, Task? unless = null)
     {
         for (var i = 0; i < 200; i++)
         {
+            if (unless is { IsCompleted: true }) return;
             var waiting = await PostgresTestDatabase.ScalarAsync(_db!.ConnectionString,
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
             if ((long)waiting! >= n) return;

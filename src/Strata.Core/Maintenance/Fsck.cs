@@ -74,7 +74,7 @@ public sealed class Fsck(IMetadataStore meta, IChunkStore chunks, string tempDir
             {
                 if (await meta.GetCommitAsync(head, ct).ConfigureAwait(false) is null)
                     Problem("dangling-head", $"branch {br.Name} of repo {br.Repo}", $"its head {head} does not exist", $"bucket {br.Name}.{br.Repo}");
-                else await walk.WalkCommitAsync(head, $"the head of branch {br.Name} of repo {br.Repo}", ct).ConfigureAwait(false);
+                else await walk.WalkCommitAsync(head, $"the head of branch {br.Name} of repo {br.Repo}", ct, br.Floor).ConfigureAwait(false);
             }
             Progress?.Report(new GcProgress("walk", walk.CommitCount + walk.NodeCount, null));
         }
@@ -233,7 +233,7 @@ public sealed class Fsck(IMetadataStore meta, IChunkStore chunks, string tempDir
             },
         };
         foreach (var br in branches)
-            if (br.Head is { } head) await walk.WalkCommitAsync(head, "", ct).ConfigureAwait(false);
+            if (br.Head is { } head) await walk.WalkCommitAsync(head, "", ct, br.Floor).ConfigureAwait(false);
         for (var i = 0; i < _problems.Count; i++)
             if (_problems[i].Subject.StartsWith("chunk ", StringComparison.Ordinal) && affected.TryGetValue(Hash.Parse(_problems[i].Subject[6..]), out var set))
                 _problems[i] = _problems[i] with { Affects = set.ToList() };

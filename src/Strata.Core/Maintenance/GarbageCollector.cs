@@ -24,6 +24,8 @@ public sealed record GcResult
     public long NodeBytesFreed { get; init; }
     public long CommitsDeleted { get; init; }
     public long DroppedRootsPurged { get; init; }
+    /// <summary>Branches whose history retention squashed more commits out in this run.</summary>
+    public long BranchFloorsRaised { get; init; }
     public double Seconds => (Finished - Started).TotalSeconds;
 }
 
@@ -101,6 +103,8 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
     private async Task<GcResult> CollectAsync(GcResult result, CancellationToken ct)
     {
         var cutoff = result.Cutoff.ToUnixTimeMilliseconds();
+        // History retention first: what it squashes out is garbage from this run on (after the grace period).
+        var floorsRaised = await new Retention(meta, new CommitGraph(meta)).ApplyAllAsync(ct).ConfigureAwait(false);
         await meta.PublishGcCutoffAsync(cutoff, ct).ConfigureAwait(false);
         if (CutoffPublished is not null) await CutoffPublished(ct).ConfigureAwait(false);
 
@@ -124,7 +128,7 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
         var purged = await meta.PurgeDroppedAsync(cutoff, ct).ConfigureAwait(false);
         await meta.PurgeFreshenedAsync(cutoff, ct).ConfigureAwait(false);
         await meta.CompactAsync(ct).ConfigureAwait(false);
-        return result with { DroppedRootsPurged = purged, Finished = DateTimeOffset.UtcNow, Phase = "done" };
+        return result with { DroppedRootsPurged = purged, BranchFloorsRaised = floorsRaised, Finished = DateTimeOffset.UtcNow, Phase = "done" };
     }
 
     /// <summary>Reads the roots in the order that keeps a root moving from one kind to the next from being missed, and marks.</summary>
@@ -151,7 +155,7 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
         // 3. Branch heads, with all their history.
         foreach (var br in await meta.ListBranchesAsync(ct).ConfigureAwait(false))
         {
-            if (br.Head is { } head) await walk.WalkCommitAsync(head, $"the head of branch {br.Name} of repo {br.Repo}", ct).ConfigureAwait(false);
+            if (br.Head is { } head) await walk.WalkCommitAsync(head, $"the head of branch {br.Name} of repo {br.Repo}", ct, br.Floor).ConfigureAwait(false);
             Report("mark", walk);
         }
         // 4. Roots dropped within the grace period (deleting a branch records its head in the same transaction).
@@ -162,7 +166,7 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
             foreach (var d in dropped)
             {
                 if (d.Kind == DroppedKind.Commit)
-                    await walk.WalkCommitAsync(System.Text.Encoding.UTF8.GetString(d.Ref), "a branch deleted within the grace period", ct).ConfigureAwait(false);
+                    await walk.WalkCommitAsync(System.Text.Encoding.UTF8.GetString(d.Ref), "a branch deleted or history squashed within the grace period", ct).ConfigureAwait(false);
                 else
                     foreach (var c in BinaryCodec.Decode(d.Ref, BinaryCodec.ReadChunks)) spill.Add(c.Id, c.Length);
             }
@@ -177,6 +181,7 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
     private async Task<GcResult> SweepChunksAsync(GcResult result, HashSpill spill, long cutoff, CancellationToken ct)
     {
         long listed = 0, listedBytes = 0, referenced = 0, deleted = 0, freed = 0;
+        var touchedBefore = cutoff - (long)chunks.TouchResolution.TotalMilliseconds;
         var batch = new List<ChunkStat>();
         async Task FlushAsync()
         {
@@ -202,7 +207,7 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
             while (hasMark && HashOrder.Compare(marked.Current.Id, stat.Id) < 0)
                 if (hasMark = await marked.MoveNextAsync().ConfigureAwait(false)) referenced++;
             var live = hasMark && marked.Current.Id == stat.Id;
-            if (!live && stat.Touched.ToUnixTimeMilliseconds() < cutoff)
+            if (!live && stat.Touched.ToUnixTimeMilliseconds() < touchedBefore)
             {
                 batch.Add(stat);
                 if (batch.Count >= 1000) await FlushAsync().ConfigureAwait(false);

@@ -19,16 +19,17 @@ public readonly record struct WalkContext(string Repo, string CommitId, string? 
 /// </summary>
 public sealed class Reachability(IMetadataStore meta)
 {
-    private readonly HashSet<UInt128> _commits = [];
+    private readonly HashSet<UInt128> _commits = [];          // walked with their trees
+    private readonly HashSet<UInt128> _commitsWithoutTree = []; // below a history floor: links of the chain only
     private readonly HashSet<Hash> _nodes = [];
 
-    public int CommitCount => _commits.Count;
+    public int CommitCount => _commits.Count + _commitsWithoutTree.Count(c => !_commits.Contains(c));
     public int NodeCount => _nodes.Count;
     public long NodeBytes { get; private set; }
-    public bool HasCommit(string id) => _commits.Contains(Key(id));
+    public bool HasCommit(string id) => _commits.Contains(Key(id)) || _commitsWithoutTree.Contains(Key(id));
     public bool HasNode(Hash id) => _nodes.Contains(id);
 
-    /// <summary>Called for each commit reached, before its tree is walked.</summary>
+    /// <summary>Called for each commit whose tree is walked, before it is.</summary>
     public Func<CommitInfo, CancellationToken, Task>? OnCommit { get; init; }
     /// <summary>Called for each node read, with its stored bytes; false stops the walk below it (e.g. it does not decode).</summary>
     public Func<Hash, byte[], WalkContext, bool>? OnNodeBytes { get; init; }
@@ -44,22 +45,40 @@ public sealed class Reachability(IMetadataStore meta)
         CommitId.IsValid(id) ? UInt128.Parse(id, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture)
         : (UInt128)(ulong)id.GetHashCode() | ((UInt128)1 << 127); // not a commit id: never matches one
 
-    /// <summary>Walks a commit, its ancestors and their trees; stops at commits already walked.</summary>
-    public async Task WalkCommitAsync(string id, string namedBy, CancellationToken ct)
+    /// <summary>
+    /// Walks a commit and its ancestors, and the trees of those at or above <paramref name="floor"/>
+    /// (a branch's history floor: below it commits are links of the chain only); stops where an
+    /// earlier walk already went.
+    /// </summary>
+    public async Task WalkCommitAsync(string id, string namedBy, CancellationToken ct, long floor = 0)
     {
         string? next = id;
         var by = namedBy;
-        while (next is not null && _commits.Add(Key(next)))
+        while (next is not null)
         {
-            var c = await meta.GetCommitAsync(next, ct).ConfigureAwait(false);
-            if (c is null)
+            var key = Key(next);
+            if (_commits.Contains(key)) return;
+            var seen = _commitsWithoutTree.Contains(key);
+            CommitInfo? c = null;
+            if (!seen)
             {
-                Missing++;
-                OnMissingCommit?.Invoke(next, by);
-                return;
+                c = await meta.GetCommitAsync(next, ct).ConfigureAwait(false);
+                if (c is null)
+                {
+                    Missing++;
+                    OnMissingCommit?.Invoke(next, by);
+                    return;
+                }
             }
-            if (OnCommit is not null) await OnCommit(c, ct).ConfigureAwait(false);
-            if (c.Root is { } root) await WalkTreeAsync(root, new WalkContext(c.Repo, c.Id, null, null), ct).ConfigureAwait(false);
+            else if ((c = await meta.GetCommitAsync(next, ct).ConfigureAwait(false)) is null || c.Height < floor)
+                return; // already walked as a link, and this walk wants no tree below here either
+            if (c.Height >= floor)
+            {
+                _commits.Add(key);
+                if (OnCommit is not null) await OnCommit(c, ct).ConfigureAwait(false);
+                if (c.Root is { } root) await WalkTreeAsync(root, new WalkContext(c.Repo, c.Id, null, null), ct).ConfigureAwait(false);
+            }
+            else _commitsWithoutTree.Add(key);
             by = $"the parent pointer of commit {c.Id} of repo {c.Repo}";
             next = c.Parent;
         }

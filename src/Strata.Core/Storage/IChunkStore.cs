@@ -34,6 +34,12 @@ public interface IChunkStore
     /// <summary>Deletes chunks; a missing one is not an error.</summary>
     Task DeleteAsync(IReadOnlyList<Hash> ids, CancellationToken ct);
 
+    /// <summary>
+    /// How coarse the store's touch times may be (S3's LastModified has whole seconds): garbage
+    /// collection only sweeps chunks touched at least this long before its cutoff.
+    /// </summary>
+    TimeSpan TouchResolution => TimeSpan.Zero;
+
     /// <summary>How many chunk writes of one upload may be in flight at once (a remote store hides its latency this way).</summary>
     int WriteConcurrency => 1;
 

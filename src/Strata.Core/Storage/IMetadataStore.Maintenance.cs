@@ -78,6 +78,13 @@ public partial interface IMetadataStore
         Func<IReadOnlyList<Hash>, CancellationToken, Task> delete, CancellationToken ct);
     Task<int> PurgeFreshenedAsync(long beforeUnixMs, CancellationToken ct);
 
+    /// <summary>
+    /// Raises a branch's history floor (<see cref="BranchInfo.Floor"/>) to at least <paramref name="floor"/>;
+    /// when it rises, records <paramref name="droppedBelow"/> (the commit just below the new floor) as a
+    /// dropped Commit root in the same transaction. False if the branch is missing or the floor was already that high.
+    /// </summary>
+    Task<bool> RaiseBranchFloorAsync(string repo, string branch, long floor, string droppedBelow, CancellationToken ct);
+
     /// <summary>Gives space freed by a collection back where the store can (an embedded database truncates its log).</summary>
     Task CompactAsync(CancellationToken ct) => Task.CompletedTask;
 

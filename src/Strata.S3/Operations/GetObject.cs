@@ -12,7 +12,7 @@ public static class GetObject
         var snap = await r.OpenAsync().ConfigureAwait(false);
         var version = r.Query("versionId");
         var commit = version is null ? snap.Commit : await r.Store.ResolveVersionAsync(snap, version, r.Ct).ConfigureAwait(false);
-        var f = await r.Store.GetFileAsync(commit, key, r.Ct).ConfigureAwait(false)
+        var f = await r.Store.GetFileAsync(snap, commit, key, r.Ct).ConfigureAwait(false)
             ?? throw await MissingAsync(r, key, version, commit).ConfigureAwait(false);
         Conditions.Check(r, f, isRead: true);
 

@@ -43,7 +43,7 @@ public static class ListObjectVersions
         var items = new List<Item>();
         var truncated = false;
         var head = snap.Commit;
-        var onBranch = new BranchFilter(r, head);
+        var onBranch = new BranchFilter(r, head, snap.Floor);
         string? lastKey = versionMarker.Length > 0 ? keyMarker : null; // a key resumed mid-way has its latest version on an earlier page
         var (curKey, curHeight) = (keyMarker, heightMarker);
         while (head is not null && !truncated)
@@ -124,9 +124,14 @@ public static class ListObjectVersions
     /// index). Rows of one key come newest first, so each ancestor is found by walking down from
     /// the previous one (a short skip-list walk) rather than from the head.
     /// </summary>
-    private sealed class BranchFilter(S3Request r, CommitInfo? head)
+    /// <summary>
+    /// Whether a version row is one of this branch's versions: its commit is in the history. Below
+    /// the branch's history floor only the versions the floor commit still holds remain.
+    /// </summary>
+    private sealed class BranchFilter(S3Request r, CommitInfo? head, long floor)
     {
         private CommitInfo? _walk;
+        private CommitInfo? _floorCommit;
 
         public async Task<bool> ContainsAsync(VersionRow row)
         {
@@ -134,7 +139,11 @@ public static class ListObjectVersions
             var from = _walk is not null && _walk.Height >= row.Height ? _walk : head;
             var found = await r.Store.Commits.AncestorAtAsync(from, row.Height, r.Ct).ConfigureAwait(false);
             _walk = found;
-            return found?.Id == row.CommitId;
+            if (found?.Id != row.CommitId) return false;
+            if (row.Height >= floor) return true;
+            if (row.IsDelete) return false;
+            _floorCommit ??= await r.Store.Commits.AncestorAtAsync(head, floor, r.Ct).ConfigureAwait(false);
+            return (await r.Store.GetFileAsync(_floorCommit, row.Key, r.Ct).ConfigureAwait(false))?.CommitId == row.CommitId;
         }
     }
 }

@@ -118,22 +118,26 @@ public static class AdminApi
         api.MapGet("/repos/{repo}/branches/{branch}/commits", async (string repo, string branch, string? after, int? limit, CancellationToken ct) =>
         {
             var n = Math.Clamp(limit ?? 100, 1, 1000);
-            var c = after is null ? await store.ResolveRefAsync(repo, branch, ct) : await store.ResolveRefAsync(repo, after + "^", ct);
+            var br = await store.GetBranchAsync(repo, branch, ct);
+            var c = after is null ? await store.ResolveRefAsync(repo, branch, ct) : await store.Commits.GetAsync(after, ct) is { } seen && seen.Parent is { } p ? await store.Commits.GetAsync(p, ct) : null;
             var list = new List<object>();
             string? last = null;
-            while (c is not null && list.Count < n)
+            // History ends at the branch's retention floor.
+            while (c is not null && c.Height >= br.Floor && list.Count < n)
             {
                 list.Add(CommitJson(c));
                 last = c.Id;
                 c = c.Parent is null ? null : await store.Commits.GetAsync(c.Parent, ct);
             }
-            return Results.Json(new { commits = list, next = c is null ? null : last });
+            return Results.Json(new { commits = list, next = c is null || c.Height < br.Floor ? null : last });
         });
         api.MapGet("/repos/{repo}/commits/{reference}", async (string repo, string reference, CancellationToken ct) =>
         {
             var c = await store.ResolveRefAsync(repo, reference, ct);
             if (c is null) return NotFound($"{reference} has no commits");
             var parent = c.Parent is null ? null : await store.Commits.GetAsync(c.Parent, ct);
+            // The oldest commit retention keeps starts its history: its changes count from nothing.
+            if (parent is not null && await store.IsSquashedAsync(repo, parent, ct)) parent = null;
             int added = 0, modified = 0, deleted = 0;
             long bytes = 0;
             await foreach (var ch in TreeDiff.DiffAsync(store.Nodes, parent?.Root, c.Root, ct))

@@ -31,6 +31,23 @@ internal static class MaintenanceApi
         api.MapPost("/fsck", async (HttpContext http, bool? quick, bool? repair, bool? progress, CancellationToken ct) =>
             await RunAsync(http, progress == true, p => maintenance.CheckAsync(quick == true, repair == true, p, ct), ct));
         api.MapGet("/fsck", async (CancellationToken ct) => Results.Json(new { last = await Fsck.LastResultAsync(store.Meta, ct) }, Json));
+
+        // History retention: the policy, and each branch's floor (the lowest height still in its history).
+        api.MapGet("/repos/{repo}/retention", async (string repo, CancellationToken ct) => await RetentionJsonAsync(store, repo, ct));
+        api.MapPut("/repos/{repo}/retention", async (string repo, RetentionPolicy body, CancellationToken ct) =>
+        {
+            if (!await store.Meta.RepoExistsAsync(repo, ct)) return Results.Json(new { error = "NoSuchRepo", message = $"repo {repo} does not exist" }, Json, statusCode: 404);
+            await store.Retention.SetAsync(repo, body, ct);
+            await store.Retention.ApplyAsync(repo, ct);
+            return await RetentionJsonAsync(store, repo, ct);
+        });
+    }
+
+    private static async Task<IResult> RetentionJsonAsync(VersionedStore store, string repo, CancellationToken ct)
+    {
+        var policy = await store.Retention.GetAsync(repo, ct);
+        var branches = (await store.ListBranchesAsync(ct)).Where(b => b.Repo == repo).Select(b => new { name = b.Name, floor = Math.Max(1, b.Floor) });
+        return Results.Json(new { repo, keepLast = policy?.KeepLast, keepDays = policy?.KeepDays, branches }, Json);
     }
 
     private static async Task<IResult> RunAsync<T>(HttpContext http, bool stream, Func<IProgress<GcProgress>?, Task<T>> run, CancellationToken ct)
