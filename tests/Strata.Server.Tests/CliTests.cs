@@ -52,6 +52,10 @@ public sealed class CliTests(ServerFixture fx) : IClassFixture<ServerFixture>, I
         var (code, output) = await RunAsync("gc", "--grace", "soon");
         Assert.Equal(1, code);
         Assert.Contains("--grace takes a duration", output);
+        Assert.Contains("keep all history", await OkAsync("repo", "retention", repo));
+        var ret = await OkAsync("repo", "retention", repo, "--keep-last", "1");
+        Assert.Contains("keep the last 1 commits", ret);
+        Assert.Contains("master", ret);
         var back = Path.Combine(_tmp, "back.txt");
         await OkAsync("file", "get", $"{repo}@master:/keep.txt", back);
         Assert.Equal("kept", File.ReadAllText(back));

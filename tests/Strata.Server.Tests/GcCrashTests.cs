@@ -78,4 +78,26 @@ public sealed class GcCrashTests
         var after = await t.StoredBytesAsync();
         Assert.True(withGarbage - after >= 10L << 20, $"the garbage was not freed: {withGarbage} -> {after} ({gc})");
     }
+
+    [Fact]
+    public async Task ScheduledCollectionsRunOnTheirOwn()
+    {
+        await using var t = await GcTarget.StartAsync("embedded", args: ["--gc-interval", "2s", "--gc-grace", "1s"]);
+        using var s3 = t.A.Client();
+        var repo = "sched" + Guid.NewGuid().ToString("N")[..10];
+        await s3.PutBucketAsync($"junk.{repo}");
+        var junk = new byte[3 << 20];
+        new Random(5).NextBytes(junk);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = $"junk.{repo}", Key = "j", InputStream = new MemoryStream(junk) });
+        using var admin = t.A.Admin();
+        Assert.True((await admin.DeleteAsync($"api/repos/{repo}/branches/junk")).IsSuccessStatusCode);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var last = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync("api/gc")).RootElement.GetProperty("last");
+            if (last.ValueKind == System.Text.Json.JsonValueKind.Object && last.GetProperty("chunkBytesFreed").GetInt64() >= junk.Length) break;
+            Assert.True(DateTime.UtcNow < deadline, "no scheduled collection freed the deleted branch: " + last);
+            await Task.Delay(500);
+        }
+    }
 }

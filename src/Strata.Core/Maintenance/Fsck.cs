@@ -83,15 +83,7 @@ public sealed class Fsck(IMetadataStore meta, IChunkStore chunks, string tempDir
             if (o.Root is { } root) await walk.WalkTreeAsync(root, new WalkContext(o.Repo, o.Id + " (open)", null, null), ct).ConfigureAwait(false);
             if (o.Base is { } b) await walk.WalkCommitAsync(b, $"the base of the open commit of {o.Branch}.{o.Repo}", ct).ConfigureAwait(false);
         }
-        var (afterUpload, afterNumber) = ("", 0);
-        while (true)
-        {
-            var parts = await meta.ListAllPartsAsync(afterUpload, afterNumber, 1000, ct).ConfigureAwait(false);
-            foreach (var p in parts)
-                foreach (var c in p.Chunks) spill.Add(c.Id, c.Length);
-            if (parts.Count < 1000) break;
-            (afterUpload, afterNumber) = (parts[^1].UploadId, parts[^1].Number);
-        }
+        await GarbageCollector.SpillPartsAsync(meta, spill, ct).ConfigureAwait(false);
 
         var (count, bytes, bad) = await CheckChunksAsync(spill, ct).ConfigureAwait(false);
         if (bad.Count > 0) await ReportAffectedAsync(branches, bad, ct).ConfigureAwait(false);

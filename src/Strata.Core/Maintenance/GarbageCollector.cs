@@ -135,15 +135,7 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
     private async Task MarkAsync(Reachability walk, HashSpill spill, long cutoff, CancellationToken ct)
     {
         // 1. Parts of uploads in progress: Complete commits before it drops them; dropping records them.
-        var (afterUpload, afterNumber) = ("", 0);
-        while (true)
-        {
-            var parts = await meta.ListAllPartsAsync(afterUpload, afterNumber, 1000, ct).ConfigureAwait(false);
-            foreach (var p in parts)
-                foreach (var c in p.Chunks) spill.Add(c.Id, c.Length);
-            if (parts.Count < 1000) break;
-            (afterUpload, afterNumber) = (parts[^1].UploadId, parts[^1].Number);
-        }
+        await SpillPartsAsync(meta, spill, ct).ConfigureAwait(false);
         Report("mark", walk);
         if (Checkpoint is not null) await Checkpoint("marking", ct).ConfigureAwait(false);
         // 2. Open commits: finishing one moves the branch head in the same transaction.
@@ -174,6 +166,20 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
             seq = dropped[^1].Seq;
         }
         Report("mark", walk);
+    }
+
+    /// <summary>Adds the chunks of every stored part of every upload in progress (roots of their own).</summary>
+    internal static async Task SpillPartsAsync(IMetadataStore meta, HashSpill spill, CancellationToken ct)
+    {
+        var (afterUpload, afterNumber) = ("", 0);
+        while (true)
+        {
+            var parts = await meta.ListAllPartsAsync(afterUpload, afterNumber, 1000, ct).ConfigureAwait(false);
+            foreach (var p in parts)
+                foreach (var c in p.Chunks) spill.Add(c.Id, c.Length);
+            if (parts.Count < 1000) break;
+            (afterUpload, afterNumber) = (parts[^1].UploadId, parts[^1].Number);
+        }
     }
 
     private void Report(string phase, Reachability walk) => Progress?.Report(new GcProgress(phase, walk.CommitCount + walk.NodeCount, null));
