@@ -146,10 +146,12 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     /// <summary>A commit below the history floor of every branch whose history holds it (one on no branch is not).</summary>
     public async Task<bool> IsSquashedAsync(string repo, CommitInfo commit, CancellationToken ct)
     {
+        var branches = (await meta.ListBranchesAsync(ct).ConfigureAwait(false)).Where(b => b.Repo == repo).ToList();
+        if (branches.All(b => b.Floor <= commit.Height)) return false; // no retention reaches this far back: no ancestry walks
         var onSome = false;
-        foreach (var b in await meta.ListBranchesAsync(ct).ConfigureAwait(false))
+        foreach (var b in branches)
         {
-            if (b.Repo != repo || b.Head is null || await Commits.GetAsync(b.Head, ct).ConfigureAwait(false) is not { } head) continue;
+            if (b.Head is null || await Commits.GetAsync(b.Head, ct).ConfigureAwait(false) is not { } head) continue;
             if (!await Commits.IsAncestorAsync(head, commit, ct).ConfigureAwait(false)) continue;
             if (commit.Height >= b.Floor) return false;
             onSome = true;
@@ -411,11 +413,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             var commit = new CommitInfo(open.Id, repo, open.Base, open.Root, (@base?.Height ?? 0) + 1,
                 await Commits.SkipForChildAsync(@base, ct).ConfigureAwait(false), now, message ?? "explicit commit");
             // The version index learns the changed keys from a diff: it costs the size of the change.
-            var versions = new List<VersionRow>();
-            await foreach (var ch in TreeDiff.DiffAsync(Nodes, @base?.Root, open.Root, ct).ConfigureAwait(false))
-                versions.Add(ch.New is { } f
-                    ? new VersionRow(ch.Key, commit.Id, commit.Height, false, f.Size, f.ETag, f.ModifiedUnixMs)
-                    : new VersionRow(ch.Key, commit.Id, commit.Height, true, 0, "", commit.TimeUnixMs));
+            var versions = await TreeDiff.VersionRowsAsync(Nodes, @base?.Root, commit, ct).ConfigureAwait(false);
             if (!await meta.TryFinishCommitAsync(open, commit, versions, ProtectedSince(now), ct).ConfigureAwait(false))
                 throw new StrataException(StoreError.ConflictRetriesExhausted, "the branch moved or the commit changed while finishing; try again");
             return commit;

@@ -56,7 +56,6 @@ public sealed class Fsck(IMetadataStore meta, IChunkStore chunks, string tempDir
     public async Task<FsckResult> RunAsync(CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        Directory.CreateDirectory(tempDirectory);
         using var spill = new HashSpill(tempDirectory);
         var cache = new NodeCache(meta, 8L << 20); // decoded nodes weigh several times their encoded size
         var walk = new Reachability(meta)
@@ -123,18 +122,16 @@ public sealed class Fsck(IMetadataStore meta, IChunkStore chunks, string tempDir
     {
         var parent = c.Parent is null ? null : await meta.GetCommitAsync(c.Parent, ct).ConfigureAwait(false);
         if (c.Parent is not null && parent is null) return; // reported as a missing commit
-        var expected = new Dictionary<string, VersionRow>(StringComparer.Ordinal);
+        List<VersionRow> fromTree;
         try
         {
-            await foreach (var ch in TreeDiff.DiffAsync(cache, parent?.Root, c.Root, ct).ConfigureAwait(false))
-                expected[ch.Key] = ch.New is { } f
-                    ? new VersionRow(ch.Key, c.Id, c.Height, false, f.Size, f.ETag, f.ModifiedUnixMs)
-                    : new VersionRow(ch.Key, c.Id, c.Height, true, 0, "", c.TimeUnixMs);
+            fromTree = await TreeDiff.VersionRowsAsync(cache, parent?.Root, c, ct).ConfigureAwait(false);
         }
         catch (StrataException e) when (e.Error == StoreError.Corrupt)
         {
             return; // a missing or bad node: the walk reports it
         }
+        var expected = fromTree.ToDictionary(r => r.Key, StringComparer.Ordinal);
         var rows = await meta.ListCommitVersionsAsync(c.Repo, c.Id, ct).ConfigureAwait(false);
         _versionRows += rows.Count;
         var wrong = new List<string>();
@@ -151,12 +148,7 @@ public sealed class Fsck(IMetadataStore meta, IChunkStore chunks, string tempDir
         Problem("version-index", $"commit {c.Id} of repo {c.Repo}", $"{wrong.Count} version rows do not match the tree's changes",
             wrong.Take(10).Select(k => $"key '{k}' version {c.Id}").ToArray());
         if (!Repair) return;
-        var rebuilt = new List<VersionRow>();
-        await foreach (var ch in TreeDiff.DiffAsync(cache, parent?.Root, c.Root, ct).ConfigureAwait(false))
-            rebuilt.Add(ch.New is { } f
-                ? new VersionRow(ch.Key, c.Id, c.Height, false, f.Size, f.ETag, f.ModifiedUnixMs)
-                : new VersionRow(ch.Key, c.Id, c.Height, true, 0, "", c.TimeUnixMs));
-        await meta.ReplaceCommitVersionsAsync(c, rebuilt, ct).ConfigureAwait(false);
+        await meta.ReplaceCommitVersionsAsync(c, fromTree, ct).ConfigureAwait(false);
         _repaired.Add($"rebuilt the version rows of commit {c.Id} of repo {c.Repo} from its tree");
     }
 

@@ -108,7 +108,6 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
         await meta.PublishGcCutoffAsync(cutoff, ct).ConfigureAwait(false);
         if (CutoffPublished is not null) await CutoffPublished(ct).ConfigureAwait(false);
 
-        Directory.CreateDirectory(tempDirectory);
         using var spill = new HashSpill(tempDirectory);
         var walk = new Reachability(meta)
         {
@@ -238,7 +237,8 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
             {
                 var n = await meta.DeleteNodesAsync(doomed.Select(d => d.Id).ToList(), cutoff, ct).ConfigureAwait(false);
                 deleted += n;
-                freed += n == doomed.Count ? doomed.Sum(d => (long)d.Length) : doomed.Sum(d => (long)d.Length) * n / doomed.Count;
+                // A node touched meanwhile stays; the bytes of those that went are estimated from the batch.
+                freed += doomed.Sum(d => (long)d.Length) * n / doomed.Count;
             }
             seen += page.Count;
             Progress?.Report(new GcProgress("sweep nodes", seen, null));

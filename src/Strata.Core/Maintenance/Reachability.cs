@@ -23,7 +23,7 @@ public sealed class Reachability(IMetadataStore meta)
     private readonly HashSet<UInt128> _commitsWithoutTree = []; // below a history floor: links of the chain only
     private readonly HashSet<Hash> _nodes = [];
 
-    public int CommitCount => _commits.Count + _commitsWithoutTree.Count(c => !_commits.Contains(c));
+    public int CommitCount => _commits.Count + _commitsWithoutTree.Count; // disjoint: a commit moves from one to the other
     public int NodeCount => _nodes.Count;
     public long NodeBytes { get; private set; }
     public bool HasCommit(string id) => _commits.Contains(Key(id)) || _commitsWithoutTree.Contains(Key(id));
@@ -74,6 +74,7 @@ public sealed class Reachability(IMetadataStore meta)
                 return; // already walked as a link, and this walk wants no tree below here either
             if (c.Height >= floor)
             {
+                _commitsWithoutTree.Remove(key);
                 _commits.Add(key);
                 if (OnCommit is not null) await OnCommit(c, ct).ConfigureAwait(false);
                 if (c.Root is { } root) await WalkTreeAsync(root, new WalkContext(c.Repo, c.Id, null, null), ct).ConfigureAwait(false);

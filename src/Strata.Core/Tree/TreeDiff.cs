@@ -92,4 +92,15 @@ public static class TreeDiff
         else
             for (var i = node.Children.Length - 1; i >= 0; i--) side.Push(new Item(node.Children[i].Id, node.Level - 1, null));
     }
+
+    /// <summary>The version rows of a commit: one per key its tree changed against the parent's tree (a removal is a delete marker).</summary>
+    public static async Task<List<VersionRow>> VersionRowsAsync(NodeCache cache, Hash? parentRoot, CommitInfo commit, CancellationToken ct)
+    {
+        var rows = new List<VersionRow>();
+        await foreach (var ch in DiffAsync(cache, parentRoot, commit.Root, ct).ConfigureAwait(false))
+            rows.Add(ch.New is { } f
+                ? new VersionRow(ch.Key, commit.Id, commit.Height, false, f.Size, f.ETag, f.ModifiedUnixMs)
+                : new VersionRow(ch.Key, commit.Id, commit.Height, true, 0, "", commit.TimeUnixMs));
+        return rows;
+    }
 }
