@@ -36,7 +36,9 @@ public static class StrataCli
         var parsed = root.Parse(args);
         try
         {
-            return await parsed.InvokeAsync(cancellationToken: ct).ConfigureAwait(false);
+            // Signals are left to the program: `strata serve` shuts down gracefully on SIGTERM through its
+            // host (System.CommandLine's own handler would end the process two seconds after it).
+            return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, ct).ConfigureAwait(false);
         }
         catch (CliException e)
         {

@@ -331,10 +331,16 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             }
             if (stored)
             {
+                if (chain.Count > 0)
+                {
+                    StoreMetrics.Commits.Add(chain.Count);
+                    StoreMetrics.GroupSize.Record(chain.Count);
+                }
                 foreach (var (w, commit, error) in outcomes)
                     if (error is null) w.Done.TrySetResult(commit); else w.Done.TrySetException(error);
                 return;
             }
+            StoreMetrics.CasRetries.Add(1);
             await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(attempt, 10) * 5), ct).ConfigureAwait(false);
         }
         foreach (var w in group)
@@ -416,6 +422,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             var versions = await TreeDiff.VersionRowsAsync(Nodes, @base?.Root, commit, ct).ConfigureAwait(false);
             if (!await meta.TryFinishCommitAsync(open, commit, versions, ProtectedSince(now), ct).ConfigureAwait(false))
                 throw new StrataException(StoreError.ConflictRetriesExhausted, "the branch moved or the commit changed while finishing; try again");
+            StoreMetrics.Commits.Add(1);
             return commit;
         }
         finally

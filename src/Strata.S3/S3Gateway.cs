@@ -25,15 +25,19 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
         ctx.Response.Headers["x-amz-request-id"] = requestId;
         ctx.Response.Headers["x-amz-id-2"] = requestId;
         ctx.Response.Headers.Server = "Strata";
+        var info = new S3RequestInfo(requestId);
+        ctx.Features.Set(info);
         S3Request? req = null;
         try
         {
             var (bucket, key) = S3Request.ParsePath(ctx);
+            (info.Bucket, info.Key) = (bucket, key);
             req = new S3Request
             {
                 Http = ctx, Store = store, Options = options, RequestId = requestId, BucketName = bucket, Key = key, Access = access,
             };
             req.Operation = S3Router.Route(ctx.Request.Method, bucket, key, req.Has, ctx.Request.Headers.ContainsKey("x-amz-copy-source"));
+            info.Operation = req.Operation;
             Authenticator.VerifyPayloadHash(ctx);
             if (options.AuthEnabled)
             {

@@ -31,6 +31,13 @@ public sealed class ServerOptions
     /// <summary>Run a garbage collection this often (null: only when asked).</summary>
     public TimeSpan? GcInterval { get; set; } = Duration(Environment.GetEnvironmentVariable("STRATA_GC_INTERVAL")) is { } i && i > TimeSpan.Zero ? i : null;
 
+    /// <summary>On SIGTERM, how long requests in flight may take to finish before they are cut.</summary>
+    public TimeSpan ShutdownGrace { get; set; } = Duration(Environment.GetEnvironmentVariable("STRATA_SHUTDOWN_GRACE")) ?? TimeSpan.FromSeconds(30);
+    /// <summary>Log lines as text (one line each) or JSON objects.</summary>
+    public string LogFormat { get; set; } = Environment.GetEnvironmentVariable("STRATA_LOG_FORMAT") ?? "text";
+    /// <summary>One log line per request (request id, operation, bucket, key, status, bytes, duration).</summary>
+    public bool AccessLog { get; set; } = Environment.GetEnvironmentVariable("STRATA_ACCESS_LOG") is not ("off" or "false" or "0");
+
     /// <summary>A duration as 90s, 30m, 1h, 7d or plain seconds; "off" is zero. Null for empty or unparsable text.</summary>
     public static TimeSpan? Duration(string? text)
     {
@@ -68,8 +75,13 @@ public sealed class ServerOptions
           --upload-max-age-hours H  STRATA_UPLOAD_MAX_AGE_HOURS  168 (older multipart uploads are aborted)
           --gc-interval D           STRATA_GC_INTERVAL           off (e.g. 6h: collect garbage that often; one node at a time)
           --gc-grace D              STRATA_GC_GRACE              1h (GC keeps anything touched this recently; give every node the same)
+          --shutdown-grace D        STRATA_SHUTDOWN_GRACE        30s (on SIGTERM, requests in flight get this long to finish)
+          --log-format F            STRATA_LOG_FORMAT            text (or json: one JSON object per line)
+          --access-log on|off       STRATA_ACCESS_LOG            on (a line per request: id, operation, bucket, key, status, bytes, time)
           --no-auth                 STRATA_AUTH=off              serve unsigned requests (a local sandbox)
-          --quiet
+          --quiet                                                no log at all
+        Unauthenticated on both ports: /healthz (process up), /readyz (metadata and chunk stores reachable).
+        On the admin port: /metrics (Prometheus), /api (admin API).
         Several nodes may share one PostgreSQL and one chunk store: give each the same --metadata and --chunks.
         """;
 
@@ -94,6 +106,13 @@ public sealed class ServerOptions
                 case "--chunks-access-key": o.ChunksAccessKey = Next(); break;
                 case "--chunks-secret-key": o.ChunksSecretKey = Next(); break;
                 case "--upload-max-age-hours": o.UploadMaxAge = TimeSpan.FromHours(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)); break;
+                case "--shutdown-grace": o.ShutdownGrace = RequireDuration("--shutdown-grace", Next()); break;
+                case "--log-format":
+                    o.LogFormat = Next() switch { "json" => "json", "text" => "text", var v => throw new ArgumentException($"--log-format takes text or json, not '{v}'") };
+                    break;
+                case "--access-log":
+                    o.AccessLog = Next() switch { "on" or "true" => true, "off" or "false" => false, var v => throw new ArgumentException($"--access-log takes on or off, not '{v}'") };
+                    break;
                 case "--gc-grace": o.GcGrace = RequireDuration("--gc-grace", Next()); break;
                 case "--gc-interval":
                     var every = RequireDuration("--gc-interval", Next());

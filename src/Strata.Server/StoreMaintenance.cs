@@ -10,11 +10,28 @@ public sealed class StoreMaintenance(VersionedStore store, ServerOptions options
 {
     private string SpillDirectory => Path.Combine(dataDir, "maintenance-tmp");
 
-    public Task<GcResult> CollectAsync(TimeSpan? grace, IProgress<GcProgress>? progress, CancellationToken ct) =>
-        new GarbageCollector(store.Meta, store.Chunks, SpillDirectory)
+    public async Task<GcResult> CollectAsync(TimeSpan? grace, IProgress<GcProgress>? progress, CancellationToken ct)
+    {
+        var outcome = "error";
+        try
         {
-            Grace = grace ?? options.GcGrace, Progress = progress, CutoffPublished = store.RefreshCutoffAsync, Checkpoint = TestPause(),
-        }.RunAsync(ct);
+            var result = await new GarbageCollector(store.Meta, store.Chunks, SpillDirectory)
+            {
+                Grace = grace ?? options.GcGrace, Progress = progress, CutoffPublished = store.RefreshCutoffAsync, Checkpoint = TestPause(),
+            }.RunAsync(ct).ConfigureAwait(false);
+            outcome = result.Error is null ? "ok" : "error";
+            return result;
+        }
+        catch (StrataException e) when (e.Error == StoreError.GcRunning)
+        {
+            outcome = "busy";
+            throw;
+        }
+        finally
+        {
+            Telemetry.ServerMetrics.GcRuns.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
 
     // STRATA_TEST_GC_PAUSE=phase:seconds holds a run at that phase: the crash tests kill the process there.
     private static Func<string, CancellationToken, Task>? TestPause()

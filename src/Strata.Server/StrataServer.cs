@@ -6,6 +6,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Strata.Core;
 using Strata.S3;
+using Strata.Server.Telemetry;
+using OpenTelemetry.Metrics;
+using Microsoft.Extensions.Hosting;
 
 namespace Strata.Server;
 
@@ -52,9 +55,9 @@ public sealed class StrataServer : IAsyncDisposable
         Directory.CreateDirectory(dataDir);
         var backends = await Backends.OpenAsync(o, dataDir, ct).ConfigureAwait(false);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        if (!o.Quiet) builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        ConfigureLogging(builder.Logging, o);
+        // SIGTERM: stop accepting, let requests in flight finish within the grace, then abort the rest.
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = o.ShutdownGrace);
         builder.WebHost.ConfigureKestrel(k =>
         {
             // Bodies are streamed, so there is no reason to cap their size (S3 allows 5 GiB, Strata more).
@@ -70,7 +73,7 @@ public sealed class StrataServer : IAsyncDisposable
         builder.WebHost.UseUrls($"http://{o.Address}:{o.Port}", $"http://{o.Address}:{adminPort}");
         builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.WriteIndented = true);
         // A write may reuse anything touched within half the grace period; see VersionedStore.FreshenAge.
-        var store = new VersionedStore(backends.Meta, backends.Chunks) { FreshenAge = o.GcGrace / 2 };
+        var store = new VersionedStore(MeteredMetadataStore.Wrap(backends.Meta), new MeteredChunkStore(backends.Chunks)) { FreshenAge = o.GcGrace / 2 };
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(new StoreMaintenance(store, o, dataDir));
         builder.Services.AddSingleton(backends.Access);
@@ -79,18 +82,48 @@ public sealed class StrataServer : IAsyncDisposable
         builder.Services.AddSingleton(o);
         builder.Services.AddHostedService<UploadReaper>();
         builder.Services.AddHostedService<GcSchedule>();
+        builder.Services.AddSingleton<StoreGauges>();
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(StoreMetrics.MeterName, ServerMetrics.MeterName)
+            .AddPrometheusExporter(p => p.ScrapeResponseCacheDurationMilliseconds = 0));
         var app = builder.Build();
         var gateway = app.Services.GetRequiredService<S3Gateway>();
+        ServerMetrics.Store = app.Services.GetRequiredService<StoreGauges>();
+        app.UseMiddleware<RequestTelemetry>();
+        app.Use((ctx, next) => Health.InvokeAsync(ctx, () => next(ctx), store));
         // The admin API has its own port, so no bucket name can shadow it.
         app.MapWhen(ctx => ctx.Connection.LocalPort == adminPort, admin =>
         {
+            var gauges = app.Services.GetRequiredService<StoreGauges>();
+            admin.Use(async (ctx, next) =>
+            {
+                if (ctx.Request.Path == "/metrics") await gauges.RefreshAsync(ctx.RequestAborted);
+                await next(ctx);
+            });
             admin.UseRouting();
-            admin.UseEndpoints(e => Admin.AdminApi.Map(e, app.Services.GetRequiredService<VersionedStore>(),
-                app.Services.GetRequiredService<Strata.Core.Auth.IAccessStore>(), app.Services.GetRequiredService<StoreMaintenance>(), !o.NoAuth));
+            admin.UseEndpoints(e =>
+            {
+                Admin.AdminApi.Map(e, app.Services.GetRequiredService<VersionedStore>(),
+                    app.Services.GetRequiredService<Strata.Core.Auth.IAccessStore>(), app.Services.GetRequiredService<StoreMaintenance>(), !o.NoAuth);
+                // Prometheus scrapes without credentials; the metrics name operations and statuses, never buckets, keys or data.
+                e.MapPrometheusScrapingEndpoint("/metrics");
+            });
             admin.Run(ctx => Results.Json(new { error = "NotFound", message = "no such admin endpoint" }, statusCode: 404).ExecuteAsync(ctx));
         });
         app.Run(gateway.HandleAsync);
         return new StrataServer(app, backends, dataDir, !o.NoAuth) { AdminEndpoint = $"http://{o.Address}:{adminPort}" };
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, ServerOptions o)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Warning);
+        if (o.Quiet) return;
+        if (o.LogFormat == "json")
+            logging.AddJsonConsole(c => { c.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; c.UseUtcTimestamp = true; });
+        else
+            logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
+        if (o.AccessLog) logging.AddFilter(RequestLog.Category, LogLevel.Information);
     }
 
     public async Task StartAsync(CancellationToken ct = default)

@@ -45,6 +45,12 @@ public sealed partial class PostgresMetadataStore
         return await ReadAllAsync(cmd, ReadUpload, ct).ConfigureAwait(false);
     }
 
+    public async Task<long> CountUploadsAsync(CancellationToken ct)
+    {
+        await using var cmd = Cmd("SELECT count(*) FROM uploads");
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long n ? n : 0;
+    }
+
     public async Task<bool> PutPartAsync(PartInfo p, long protectedSinceUnixMs, CancellationToken ct)
     {
         NpgsqlParameter[] Values() =>

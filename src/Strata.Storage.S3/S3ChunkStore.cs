@@ -43,6 +43,10 @@ public sealed class S3ChunkStore : IChunkStore, IDisposable
         _s3 = new AmazonS3Client(new BasicAWSCredentials(o.AccessKey, o.SecretKey), config);
     }
 
+    /// <summary>Lists one key: unlike a HEAD of a chunk, it fails when the bucket is gone or the keys may not read it.</summary>
+    public Task ProbeAsync(CancellationToken ct) =>
+        _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _o.Bucket, Prefix = _o.Prefix, MaxKeys = 1 }, ct);
+
     /// <summary>Connects and checks that the bucket exists and the credentials may list it.</summary>
     public static async Task<S3ChunkStore> OpenAsync(S3ChunkStoreOptions o, CancellationToken ct)
     {
@@ -51,7 +55,7 @@ public sealed class S3ChunkStore : IChunkStore, IDisposable
         {
             using var probe = CancellationTokenSource.CreateLinkedTokenSource(ct);
             probe.CancelAfter(TimeSpan.FromSeconds(20));
-            await store._s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = o.Bucket, Prefix = o.Prefix, MaxKeys = 1 }, probe.Token).ConfigureAwait(false);
+            await store.ProbeAsync(probe.Token).ConfigureAwait(false);
             return store;
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException or OperationCanceledException or IOException && !ct.IsCancellationRequested)

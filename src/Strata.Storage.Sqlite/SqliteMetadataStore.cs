@@ -367,6 +367,13 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
         return Task.FromResult<IReadOnlyList<UploadInfo>>(ReadUploads(cmd));
     }
 
+    public Task<long> CountUploadsAsync(CancellationToken ct)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, "SELECT count(*) FROM uploads");
+        return Task.FromResult(cmd.ExecuteScalar() is long n ? n : 0);
+    }
+
     public Task<bool> PutPartAsync(PartInfo p, long protectedSinceUnixMs, CancellationToken ct)
     {
         using var c = Open();

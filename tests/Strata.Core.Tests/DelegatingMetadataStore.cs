@@ -25,6 +25,7 @@ internal abstract class DelegatingMetadataStore(IMetadataStore inner) : IMetadat
     public virtual Task<UploadInfo?> GetUploadAsync(string uploadId, CancellationToken ct) => inner.GetUploadAsync(uploadId, ct);
     public virtual Task<IReadOnlyList<UploadInfo>> ListUploadsAsync(string repo, string branch, string prefix, string keyMarker, string uploadIdMarker, int limit, CancellationToken ct) => inner.ListUploadsAsync(repo, branch, prefix, keyMarker, uploadIdMarker, limit, ct);
     public virtual Task<IReadOnlyList<UploadInfo>> ListUploadsCreatedBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct) => inner.ListUploadsCreatedBeforeAsync(before, limit, ct);
+    public virtual Task<long> CountUploadsAsync(CancellationToken ct) => inner.CountUploadsAsync(ct);
     public virtual Task<bool> PutPartAsync(PartInfo part, long protectedSinceUnixMs, CancellationToken ct) => inner.PutPartAsync(part, protectedSinceUnixMs, ct);
     public virtual Task<IReadOnlyList<PartInfo>> ListPartsAsync(string uploadId, int afterNumber, int limit, CancellationToken ct) => inner.ListPartsAsync(uploadId, afterNumber, limit, ct);
     public virtual Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct) => inner.DeleteUploadAsync(uploadId, ct);

@@ -32,6 +32,7 @@ internal class NodeDictionaryStoreBase : IMetadataStore
     public Task<UploadInfo?> GetUploadAsync(string uploadId, CancellationToken ct) => throw new NotSupportedException();
     public Task<IReadOnlyList<UploadInfo>> ListUploadsAsync(string repo, string branch, string prefix, string keyMarker, string uploadIdMarker, int limit, CancellationToken ct) => throw new NotSupportedException();
     public Task<IReadOnlyList<UploadInfo>> ListUploadsCreatedBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct) => throw new NotSupportedException();
+    public Task<long> CountUploadsAsync(CancellationToken ct) => throw new NotSupportedException();
     public Task<bool> PutPartAsync(PartInfo part, long protectedSinceUnixMs, CancellationToken ct) => throw new NotSupportedException();
     public Task<IReadOnlyList<PartInfo>> ListPartsAsync(string uploadId, int afterNumber, int limit, CancellationToken ct) => throw new NotSupportedException();
     public Task<bool> DeleteUploadAsync(string uploadId, CancellationToken ct) => throw new NotSupportedException();

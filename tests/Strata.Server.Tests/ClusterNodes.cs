@@ -88,6 +88,8 @@ public sealed class StrataNode(ClusterBackends? backends, string name, params st
 {
     private Process? _process;
     public string DataDir { get; } = Directory.CreateTempSubdirectory($"strata-node-{name}-").FullName;
+    /// <summary>Start with --quiet (no log); false keeps the log, which <see cref="Log"/> reads.</summary>
+    public bool Quiet { get; init; } = true;
     /// <summary>Environment for the process (e.g. a test hook).</summary>
     public Dictionary<string, string> Environment { get; } = [];
     public int Port { get; } = FreePort();
@@ -112,9 +114,10 @@ public sealed class StrataNode(ClusterBackends? backends, string name, params st
     {
         var psi = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { StrataDll, "serve", "--data-dir", DataDir, "--port", $"{Port}", "--admin-port", $"{AdminPort}", "--quiet" },
+            ArgumentList = { StrataDll, "serve", "--data-dir", DataDir, "--port", $"{Port}", "--admin-port", $"{AdminPort}" },
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        if (Quiet) psi.ArgumentList.Add("--quiet");
         if (backends is not null)
         {
             foreach (var a in new[] { "--metadata", backends.MetadataUrl, "--chunks", backends.ChunksUrl }) psi.ArgumentList.Add(a);
@@ -154,6 +157,30 @@ public sealed class StrataNode(ClusterBackends? backends, string name, params st
     {
         _process?.Kill(entireProcessTree: true);
         _process?.WaitForExit();
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    /// <summary>SIGTERM, as an orchestrator stops a server: it should finish what is in flight and exit.</summary>
+    public void Terminate()
+    {
+        if (_process is { HasExited: false } p && kill(p.Id, 15) != 0) throw new InvalidOperationException("kill(SIGTERM) failed");
+    }
+
+    /// <summary>The exit code, once the process has exited (TimeoutException if it does not within the time).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        using var cts = new CancellationTokenSource(within);
+        try
+        {
+            await _process!.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"node {name} did not exit within {within}: {Log}");
+        }
+        return _process.ExitCode;
     }
 
     public AmazonS3Client Client(bool plainBodies = false) => new(new BasicAWSCredentials(Token, Token), new AmazonS3Config

@@ -35,6 +35,18 @@ public abstract partial class MetadataStoreContract
         [.. (await Store.ListUploadsAsync("r", branch, prefix, keyMarker, idMarker, limit, Ct)).Select(u => u.Id)];
 
     [Fact]
+    public async Task UploadsAreCountedOnEveryBranch()
+    {
+        Assert.Equal(0, await Store.CountUploadsAsync(Ct));
+        await Store.CreateUploadAsync(Upload("u1", "k"), Ct);
+        await Store.CreateUploadAsync(Upload("u2", "k", branch: "dev"), Ct);
+        await Store.CreateUploadAsync(Upload("u3", "other"), Ct);
+        Assert.Equal(3, await Store.CountUploadsAsync(Ct));
+        Assert.True(await Store.DeleteUploadAsync("u2", Ct));
+        Assert.Equal(2, await Store.CountUploadsAsync(Ct));
+    }
+
+    [Fact]
     public async Task UploadsRoundTripEveryField()
     {
         Assert.Null(await Store.GetUploadAsync("nope", Ct));

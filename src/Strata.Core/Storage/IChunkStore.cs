@@ -14,6 +14,9 @@ public interface IChunkStore
 
     async Task<bool> ExistsAsync(Hash id, CancellationToken ct) => await StatAsync(id, ct).ConfigureAwait(false) is not null;
 
+    /// <summary>Throws when the store cannot be reached or used (the readiness probe).</summary>
+    Task ProbeAsync(CancellationToken ct) => StatAsync(Hash.Of([]), ct);
+
     Task PutAsync(Hash id, ReadOnlyMemory<byte> data, CancellationToken ct);
 
     /// <summary>

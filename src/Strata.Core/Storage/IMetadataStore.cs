@@ -67,6 +67,8 @@ public partial interface IMetadataStore
     /// <summary>Uploads of a branch ordered by key then upload id, starting after (keyMarker, uploadIdMarker).</summary>
     Task<IReadOnlyList<UploadInfo>> ListUploadsAsync(string repo, string branch, string prefix, string keyMarker, string uploadIdMarker, int limit, CancellationToken ct);
     Task<IReadOnlyList<UploadInfo>> ListUploadsCreatedBeforeAsync(DateTimeOffset before, int limit, CancellationToken ct);
+    /// <summary>How many multipart uploads are in progress, on every branch (a gauge for /metrics).</summary>
+    Task<long> CountUploadsAsync(CancellationToken ct);
     /// <summary>
     /// Stores a part, replacing one with the same number (whose chunks become a dropped root).
     /// False if the upload is gone. Throws StrataException(GcExpired) if the GC cutoff is above protectedSinceUnixMs.
