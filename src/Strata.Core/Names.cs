@@ -14,6 +14,25 @@ public static class Names
         name.Length is > 0 and <= MaxNameLength && !name.ContainsAnyExcept(Allowed);
 
     /// <summary>
+    /// Why a bucket name may not be created through S3, or null when it may: S3's naming rules
+    /// (3-63 characters; letters, digits, dots and hyphens; each dot-separated label starts and
+    /// ends with a letter or digit) on top of Strata's structure. Repos and branches whose names
+    /// hold an underscore (Pachyderm allows it) are made through the admin API and still served.
+    /// </summary>
+    public static string? NewBucketRuleBroken(string bucket)
+    {
+        if (bucket.Length is < 3 or > 63) return "Bucket names must be between 3 and 63 characters long.";
+        if (bucket.AsSpan().ContainsAnyExcept(BucketChars)) return "Bucket names can consist only of letters, numbers, dots (.) and hyphens (-).";
+        foreach (var label in bucket.Split('.'))
+            if (label.Length == 0 || !char.IsAsciiLetterOrDigit(label[0]) || !char.IsAsciiLetterOrDigit(label[^1]))
+                return "Each dot-separated part of a bucket name (branch and repo) must begin and end with a letter or number.";
+        return ParseBucket(bucket) is null ? "Buckets are branch.repo (or repo, for master.repo)." : null;
+    }
+
+    private static readonly SearchValues<char> BucketChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+
+    /// <summary>
     /// Parses <c>branch.repo</c>, a bare <c>repo</c> (= master.repo) or a snapshot <c>commit.branch.repo</c>.
     /// Returns null for anything else.
     /// </summary>

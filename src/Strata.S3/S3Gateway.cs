@@ -38,6 +38,7 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
             };
             req.Operation = S3Router.Route(ctx.Request.Method, bucket, key, req.Has, ctx.Request.Headers.ContainsKey("x-amz-copy-source"));
             info.Operation = req.Operation;
+            RequestLimits.Check(ctx.Request, options);
             Authenticator.VerifyPayloadHash(ctx);
             if (options.AuthEnabled)
             {

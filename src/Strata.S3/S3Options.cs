@@ -8,4 +8,11 @@ public sealed class S3Options
     public string OwnerName { get; set; } = "strata";
     /// <summary>Off: a local sandbox that serves unsigned requests.</summary>
     public bool AuthEnabled { get; set; } = true;
+
+    /// <summary>User metadata (x-amz-meta-* names without the prefix, plus values, in UTF-8) per object: S3's 2 KB.</summary>
+    public int MaxMetadataBytes { get; set; } = 2048;
+    /// <summary>All request headers together (names and values), S3's 8 KB: beyond it, RequestHeaderSectionTooLarge.</summary>
+    public int MaxHeaderBytes { get; set; } = 8192;
+    /// <summary>Request headers per request.</summary>
+    public int MaxHeaderCount { get; set; } = 100;
 }

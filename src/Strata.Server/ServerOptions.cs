@@ -38,6 +38,16 @@ public sealed class ServerOptions
     /// <summary>One log line per request (request id, operation, bucket, key, status, bytes, duration).</summary>
     public bool AccessLog { get; set; } = Environment.GetEnvironmentVariable("STRATA_ACCESS_LOG") is not ("off" or "false" or "0");
 
+    /// <summary>A client must send its request headers within this time.</summary>
+    public TimeSpan HeaderTimeout { get; set; } = Duration(Environment.GetEnvironmentVariable("STRATA_HEADER_TIMEOUT")) ?? TimeSpan.FromSeconds(20);
+    /// <summary>A connection with no request for this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; set; } = Duration(Environment.GetEnvironmentVariable("STRATA_IDLE_TIMEOUT")) ?? TimeSpan.FromSeconds(120);
+    /// <summary>Bytes per second a request body must average (after a 20 s grace) while the server reads it; 0 turns the check off.</summary>
+    public int MinBodyRate { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("STRATA_MIN_BODY_RATE"), out var r) ? r : 1024;
+    public int MaxMetadataBytes { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("STRATA_MAX_METADATA_BYTES"), out var m) ? m : 2048;
+    public int MaxHeaderBytes { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("STRATA_MAX_HEADER_BYTES"), out var hb) ? hb : 8192;
+    public int MaxHeaderCount { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("STRATA_MAX_HEADERS"), out var hc) ? hc : 100;
+
     /// <summary>A duration as 90s, 30m, 1h, 7d or plain seconds; "off" is zero. Null for empty or unparsable text.</summary>
     public static TimeSpan? Duration(string? text)
     {
@@ -56,6 +66,10 @@ public sealed class ServerOptions
             _ => null,
         };
     }
+
+    private static int Count(string flag, string text, int min) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= min
+            ? n : throw new ArgumentException($"{flag} takes a whole number of at least {min}, not '{text}'");
 
     private static TimeSpan RequireDuration(string flag, string text) =>
         Duration(text) ?? throw new ArgumentException($"{flag} takes a duration such as 90s, 30m, 1h or 7d, not '{text}'");
@@ -78,6 +92,12 @@ public sealed class ServerOptions
           --shutdown-grace D        STRATA_SHUTDOWN_GRACE        30s (on SIGTERM, requests in flight get this long to finish)
           --log-format F            STRATA_LOG_FORMAT            text (or json: one JSON object per line)
           --access-log on|off       STRATA_ACCESS_LOG            on (a line per request: id, operation, bucket, key, status, bytes, time)
+          --header-timeout D        STRATA_HEADER_TIMEOUT        20s (a request's headers must arrive within this)
+          --idle-timeout D          STRATA_IDLE_TIMEOUT          120s (an idle kept-alive connection is closed)
+          --min-body-rate N         STRATA_MIN_BODY_RATE         1024 bytes/s a body must average after 20 s (0: no check)
+          --max-metadata-bytes N    STRATA_MAX_METADATA_BYTES    2048 (user metadata per object, as S3)
+          --max-header-bytes N      STRATA_MAX_HEADER_BYTES      8192 (all request headers, as S3)
+          --max-headers N           STRATA_MAX_HEADERS           100 (request headers per request)
           --no-auth                 STRATA_AUTH=off              serve unsigned requests (a local sandbox)
           --quiet                                                no log at all
         Unauthenticated on both ports: /healthz (process up), /readyz (metadata and chunk stores reachable).
@@ -113,6 +133,12 @@ public sealed class ServerOptions
                 case "--access-log":
                     o.AccessLog = Next() switch { "on" or "true" => true, "off" or "false" => false, var v => throw new ArgumentException($"--access-log takes on or off, not '{v}'") };
                     break;
+                case "--header-timeout": o.HeaderTimeout = RequireDuration("--header-timeout", Next()); break;
+                case "--idle-timeout": o.IdleTimeout = RequireDuration("--idle-timeout", Next()); break;
+                case "--min-body-rate": o.MinBodyRate = Count("--min-body-rate", Next(), 0); break;
+                case "--max-metadata-bytes": o.MaxMetadataBytes = Count("--max-metadata-bytes", Next(), 1); break;
+                case "--max-header-bytes": o.MaxHeaderBytes = Count("--max-header-bytes", Next(), 1024); break;
+                case "--max-headers": o.MaxHeaderCount = Count("--max-headers", Next(), 10); break;
                 case "--gc-grace": o.GcGrace = RequireDuration("--gc-grace", Next()); break;
                 case "--gc-interval":
                     var every = RequireDuration("--gc-interval", Next());

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -62,7 +63,15 @@ public sealed class StrataServer : IAsyncDisposable
         {
             // Bodies are streamed, so there is no reason to cap their size (S3 allows 5 GiB, Strata more).
             k.Limits.MaxRequestBodySize = null;
-            k.Limits.MinRequestBodyDataRate = null;
+            // Slow clients may not hold connections: headers within a time, bodies at a minimum rate
+            // (a stalled upload ends in RequestTimeout), idle connections closed.
+            k.Limits.RequestHeadersTimeout = o.HeaderTimeout;
+            k.Limits.KeepAliveTimeout = o.IdleTimeout;
+            k.Limits.MinRequestBodyDataRate = o.MinBodyRate > 0 ? new MinDataRate(o.MinBodyRate, TimeSpan.FromSeconds(20)) : null;
+            // S3's header limits are checked by the gateway, which answers them with S3 errors; Kestrel
+            // keeps a margin beyond them and answers only what is far past them (431, no body).
+            k.Limits.MaxRequestHeaderCount = Math.Max(1000, o.MaxHeaderCount * 4);
+            k.Limits.MaxRequestHeadersTotalSize = Math.Max(64 << 10, o.MaxHeaderBytes * 4);
             k.AddServerHeader = false;
             // Clients send non-ASCII metadata as UTF-8 and read answers as Latin-1 (Python's
             // http.client); values beyond Latin-1 are answered RFC 2047-encoded, as S3 does.
@@ -77,7 +86,11 @@ public sealed class StrataServer : IAsyncDisposable
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(new StoreMaintenance(store, o, dataDir));
         builder.Services.AddSingleton(backends.Access);
-        builder.Services.AddSingleton(new S3Options { Region = o.Region, AuthEnabled = !o.NoAuth });
+        builder.Services.AddSingleton(new S3Options
+        {
+            Region = o.Region, AuthEnabled = !o.NoAuth,
+            MaxMetadataBytes = o.MaxMetadataBytes, MaxHeaderBytes = o.MaxHeaderBytes, MaxHeaderCount = o.MaxHeaderCount,
+        });
         builder.Services.AddSingleton<S3Gateway>();
         builder.Services.AddSingleton(o);
         builder.Services.AddHostedService<UploadReaper>();

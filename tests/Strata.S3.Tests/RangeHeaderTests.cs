@@ -21,6 +21,8 @@ public class RangeHeaderTests
     [InlineData("")]
     [InlineData("items=0-5")]
     [InlineData("bytes=0-1,4-5")]
+    [InlineData("bytes=0-1,200-300")]
+    [InlineData("bytes=200-300,abc")]
     [InlineData("bytes=abc")]
     [InlineData("bytes=5-2")]
     [InlineData("bytes=-")]
@@ -32,6 +34,8 @@ public class RangeHeaderTests
     [InlineData("bytes=-0", 100)]
     [InlineData("bytes=0-", 0)]
     [InlineData("bytes=-5", 0)]
+    [InlineData("bytes=100-200,300-400", 100)]
+    [InlineData("bytes=150-, -0", 100)]
     public void Unsatisfiable(string header, long size)
     {
         var e = Assert.Throws<S3Exception>(() => RangeHeader.Parse(header, size));

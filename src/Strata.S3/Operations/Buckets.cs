@@ -41,6 +41,7 @@ public static class Buckets
 
     public static async Task CreateBucketAsync(S3Request r)
     {
+        if (Names.NewBucketRuleBroken(r.BucketName ?? "") is { } rule) throw new S3Exception(S3ErrorCode.InvalidBucketName, rule);
         var b = r.Bucket;
         if (b.Snapshot is not null)
             throw new S3Exception(S3ErrorCode.InvalidBucketName, "a commit.branch.repo snapshot bucket cannot be created");

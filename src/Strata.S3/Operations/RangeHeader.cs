@@ -5,8 +5,10 @@ namespace Strata.S3.Operations;
 
 /// <summary>
 /// A single byte range as S3 reads the Range header: <c>bytes=a-b</c>, <c>bytes=a-</c>,
-/// <c>bytes=-n</c>. Syntax S3 ignores (several ranges, other units, garbage) yields null: the
-/// whole object is sent. A well-formed range that selects nothing is InvalidRange (416).
+/// <c>bytes=-n</c>. Syntax that HTTP says to ignore (other units, garbage, a last byte before the
+/// first) yields null: the whole object is sent, as S3 does. A well-formed range that selects
+/// nothing is InvalidRange (416). Several ranges are not served (S3 serves none); they answer
+/// the whole object, or 416 when every one of them is well-formed and past the end.
 /// </summary>
 public static class RangeHeader
 {
@@ -16,7 +18,29 @@ public static class RangeHeader
         var h = header.Trim();
         if (!h.StartsWith("bytes=", StringComparison.OrdinalIgnoreCase)) return null;
         var spec = h[6..].Trim();
-        if (spec.Contains(',')) return null;
+        if (spec.Contains(','))
+        {
+            var unsatisfiable = 0;
+            var parts = spec.Split(',', StringSplitOptions.TrimEntries);
+            foreach (var part in parts)
+            {
+                try
+                {
+                    if (ParseOne(part, size) is null) return null;
+                }
+                catch (S3Exception)
+                {
+                    unsatisfiable++;
+                }
+            }
+            if (unsatisfiable == parts.Length) throw Unsatisfiable(size);
+            return null;
+        }
+        return ParseOne(spec, size);
+    }
+
+    private static (long Start, long Length)? ParseOne(string spec, long size)
+    {
         var dash = spec.IndexOf('-');
         if (dash < 0) return null;
         var a = spec[..dash].Trim();
