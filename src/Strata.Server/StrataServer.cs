@@ -87,6 +87,7 @@ public sealed class StrataServer : IAsyncDisposable
             admin.UseRouting();
             admin.UseEndpoints(e => Admin.AdminApi.Map(e, app.Services.GetRequiredService<VersionedStore>(),
                 app.Services.GetRequiredService<Strata.Core.Auth.IAccessStore>(), app.Services.GetRequiredService<StoreMaintenance>(), !o.NoAuth));
+            admin.UseEndpoints(e => WebConsole.ConsoleUi.Map(e, app.Services.GetRequiredService<VersionedStore>(), app.Services.GetRequiredService<Strata.Core.Auth.IAccessStore>(), !o.NoAuth));
             admin.Run(ctx => Results.Json(new { error = "NotFound", message = "no such admin endpoint" }, statusCode: 404).ExecuteAsync(ctx));
         });
         app.Run(gateway.HandleAsync);
