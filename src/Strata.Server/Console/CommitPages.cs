@@ -18,7 +18,7 @@ internal static class CommitPages
             branch ??= Names.DefaultBranch;
             var br = await store.GetBranchAsync(repo, branch, ct);
             var c = after is null ? await store.ResolveRefAsync(repo, branch, ct)
-                : await store.Commits.GetAsync(after, ct) is { Parent: { } p } ? await store.Commits.GetAsync(p, ct) : null;
+                : await store.Commits.GetAsync(after, ct) is { Parent: { } p } seen && seen.Repo == repo ? await store.Commits.GetAsync(p, ct) : null;
             var b = new StringBuilder();
             b.Append($"<p>Branch <a href=\"{E(RepoUrl(repo))}?branch={Q(branch)}\">{E(branch)}</a>, newest first.</p>");
             b.Append("<table><thead><tr><th>Commit</th><th>Message</th><th>Time</th><th class=\"num\" title=\"files added, modified, deleted\">Changes</th><th>View</th></tr></thead><tbody>");

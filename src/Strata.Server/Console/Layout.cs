@@ -64,6 +64,8 @@ internal static class Layout
         .diff div { white-space: pre; font: 13px/1.35 ui-monospace, "DejaVu Sans Mono", monospace; padding: 0 .5rem; }
         .diff .l-add { background: var(--add); } .diff .l-del { background: var(--del); } .diff .l-gap { color: var(--muted); background: var(--bg2); }
         .dropzone { border: 2px dashed var(--line); padding: 1rem; text-align: center; border-radius: 6px; }
+        .dropzone label { display: inline-flex; flex-direction: row; gap: .4rem; align-items: center; color: var(--fg); font-size: 1rem; }
+        table.meta th { width: 10rem; }
         .dropzone.over { border-color: var(--accent); background: #eef5ff; }
         progress { width: 100%; }
         img.preview { max-width: 100%; max-height: 70vh; border: 1px solid var(--line); }
