@@ -30,6 +30,21 @@ public sealed class BrowserTests(ConsoleFixture f) : IClassFixture<ConsoleFixtur
         await Expect(page.Locator("h1")).ToHaveTextAsync("Repos");
     }
 
+    /// <summary>
+    /// Runs an upload and waits until the widget has reloaded the listing: a navigation of ours
+    /// started before that reload would be interrupted by it.
+    /// </summary>
+    private static async Task UploadAndReloadAsync(IPage page, Func<Task> upload)
+    {
+        // A marker in the current document: it is gone once the reloaded one has replaced it.
+        await page.EvaluateAsync("() => document.body.appendChild(document.createElement('i')).id = 'stale'");
+        var response = page.WaitForResponseAsync(r => r.Url.Contains("/upload?"));
+        await upload();
+        Assert.Equal(201, (await response).Status);
+        await Expect(page.Locator("#stale")).ToHaveCountAsync(0);
+        await page.WaitForLoadStateAsync(LoadState.Load);
+    }
+
     [Fact]
     public async Task Login_refuses_a_wrong_token_and_accepts_the_root_token()
     {
@@ -69,16 +84,13 @@ public sealed class BrowserTests(ConsoleFixture f) : IClassFixture<ConsoleFixtur
         await Expect(page.Locator("table a", new() { HasTextString = "notes.txt" })).ToBeVisibleAsync();
 
         // A second version by drag and drop onto the drop zone.
-        var upload = page.WaitForResponseAsync(r => r.Url.Contains("/upload?"));
-        await page.EvaluateAsync("""
+        await UploadAndReloadAsync(page, () => page.EvaluateAsync("""
             text => {
               const dt = new DataTransfer();
               dt.items.add(new File([text], "notes.txt", { type: "text/plain" }));
               document.getElementById("dropzone").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
             }
-            """, "line1\nline2 changed\nline3\n");
-        Assert.Equal(201, (await upload).Status);
-        await page.WaitForLoadStateAsync(LoadState.Load);
+            """, "line1\nline2 changed\nline3\n"));
 
         // Browse at master: the new content; breadcrumbs lead back to the directory.
         await page.GotoAsync("/repos/images/files?at=master&path=docs/");
@@ -169,12 +181,10 @@ public sealed class BrowserTests(ConsoleFixture f) : IClassFixture<ConsoleFixtur
         await Expect(page.Locator("#open-commit")).ToContainTextAsync("0 changed file(s)");
         await page.GotoAsync("/repos/images/files?at=master&path=batch/");
         await Expect(page.Locator("#upload")).ToContainTextAsync("open explicit commit");
-        var batch = page.WaitForResponseAsync(r => r.Url.Contains("/upload?"));
-        await page.SetInputFilesAsync("#upload-input", new FilePayload[]
+        await UploadAndReloadAsync(page, () => page.SetInputFilesAsync("#upload-input", new FilePayload[]
         {
             new() { Name = "one.txt", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("1") },
-        });
-        Assert.Equal(201, (await batch).Status);
+        }));
         await page.GotoAsync("/repos/images/files?at=master&path=batch/");
         await Expect(page.Locator("main")).ToContainTextAsync("Empty.");
         await page.GotoAsync("/repos/images?branch=master");
