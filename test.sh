@@ -2,7 +2,7 @@
 # Runs every Strata test: unit tests, the storage contract tests (SQLite, PostgreSQL, files, S3),
 # end-to-end tests against real servers (one node, and two nodes on PostgreSQL + radosgw) driven
 # by AWSSDK.S3 and the AWS CLI, and the real-client suite. Installs and starts (as root, from
-# Debian) what they need: PostgreSQL, Ceph radosgw, the clients.
+# Debian) what they need: PostgreSQL, Ceph radosgw, the clients, Chromium for the web console tests.
 # The last line is "N passed, N failed, N skipped", counted from the test results.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -14,6 +14,16 @@ if ! [ -x /usr/bin/aws ]; then
       || echo "warning: could not install awscli; the AWS CLI tests will fail"
   else
     echo "warning: /usr/bin/aws (Debian awscli) is missing; run as root or install it, or the AWS CLI tests will fail"
+  fi
+fi
+
+if ! [ -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian chromium for the web console tests..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+      || echo "warning: could not install chromium; the web console tests will fail"
+  else
+    echo "warning: /usr/bin/chromium (Debian chromium) is missing; run as root or install it, or the web console tests will fail"
   fi
 fi
 

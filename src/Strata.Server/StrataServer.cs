@@ -118,6 +118,7 @@ public sealed class StrataServer : IAsyncDisposable
             {
                 Admin.AdminApi.Map(e, app.Services.GetRequiredService<VersionedStore>(),
                     app.Services.GetRequiredService<Strata.Core.Auth.IAccessStore>(), app.Services.GetRequiredService<StoreMaintenance>(), !o.NoAuth);
+                WebConsole.ConsoleUi.Map(e, app.Services.GetRequiredService<VersionedStore>(), app.Services.GetRequiredService<Strata.Core.Auth.IAccessStore>(), !o.NoAuth);
                 // Prometheus scrapes without credentials; the metrics name operations and statuses, never buckets, keys or data.
                 e.MapPrometheusScrapingEndpoint("/metrics");
             });

@@ -47,6 +47,7 @@ public static class AdminApi
         });
 
         MaintenanceApi.Map(api, store, maintenance);
+        ContentUpload.Map(api, store);
 
         api.MapGet("/repos", async (CancellationToken ct) =>
         {
