@@ -44,6 +44,8 @@ public static class Names
         return parts.Length switch
         {
             1 => new BucketRef(parts[0], DefaultBranch, null),
+            // <commit>.<repo> (Pachyderm 1.13's overload): a read-only snapshot; the store finds the branch that holds it.
+            2 when CommitId.IsValid(parts[0]) => new BucketRef(parts[1], "", parts[0]),
             2 => new BucketRef(parts[1], parts[0], null),
             3 when CommitId.IsValid(parts[0]) => new BucketRef(parts[2], parts[1], parts[0]),
             _ => null,
@@ -54,5 +56,5 @@ public static class Names
 /// <summary>A bucket: a branch of a repo, optionally pinned to one commit (a read-only snapshot).</summary>
 public sealed record BucketRef(string Repo, string Branch, string? Snapshot)
 {
-    public override string ToString() => Snapshot is null ? $"{Branch}.{Repo}" : $"{Snapshot}.{Branch}.{Repo}";
+    public override string ToString() => Snapshot is null ? $"{Branch}.{Repo}" : Branch.Length == 0 ? $"{Snapshot}.{Repo}" : $"{Snapshot}.{Branch}.{Repo}";
 }

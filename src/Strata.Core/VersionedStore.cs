@@ -79,6 +79,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     /// <summary>What a reader of the bucket sees now: the branch head, or the pinned snapshot commit.</summary>
     public async Task<Snapshot> OpenAsync(BucketRef bucket, CancellationToken ct)
     {
+        if (bucket is { Snapshot: { } commit, Branch.Length: 0 }) bucket = bucket with { Branch = await BranchHoldingAsync(bucket.Repo, commit, ct).ConfigureAwait(false) };
         var br = await GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false);
         var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
         if (bucket.Snapshot is null) return new Snapshot(bucket, head) { Floor = br.Floor };
@@ -86,6 +87,17 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         if (pinned is null || head is null || pinned.Repo != bucket.Repo || pinned.Height < br.Floor || !await Commits.IsAncestorAsync(head, pinned, ct).ConfigureAwait(false))
             throw new StrataException(StoreError.NoSuchBranch, $"commit {bucket.Snapshot} is not on branch {bucket.Branch} of repo {bucket.Repo}");
         return new Snapshot(bucket, pinned) { Floor = br.Floor };
+    }
+
+    /// <summary>A branch of the repo whose readable history holds the commit (for a &lt;commit&gt;.&lt;repo&gt; bucket); NoSuchBranch if none.</summary>
+    private async Task<string> BranchHoldingAsync(string repo, string commitId, CancellationToken ct)
+    {
+        if (await Commits.GetAsync(commitId, ct).ConfigureAwait(false) is { } commit && commit.Repo == repo)
+            foreach (var b in await meta.ListBranchesAsync(ct).ConfigureAwait(false))
+                if (b.Repo == repo && b.Head is not null && commit.Height >= b.Floor && await Commits.GetAsync(b.Head, ct).ConfigureAwait(false) is { } head
+                    && await Commits.IsAncestorAsync(head, commit, ct).ConfigureAwait(false))
+                    return b.Name;
+        throw new StrataException(StoreError.NoSuchBranch, $"commit {commitId} is not in the history of any branch of repo {repo}");
     }
 
     /// <summary>

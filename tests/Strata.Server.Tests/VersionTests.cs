@@ -66,4 +66,23 @@ public class VersionTests(ServerFixture fx) : IClassFixture<ServerFixture>
         Assert.Equal(HttpStatusCode.MethodNotAllowed, write.StatusCode);
         Assert.DoesNotContain((await s3.ListBucketsAsync()).Buckets, b => b.BucketName == snapshot);
     }
+
+    [Fact]
+    public async Task CommitDotRepoBucketsAreReadOnlySnapshotsAsInPachyderm()
+    {
+        using var s3 = fx.Client();
+        var bucket = ServerFixture.NewBucket("dev");
+        var repo = bucket["dev.".Length..];
+        await s3.PutBucketAsync(bucket);
+        var first = (await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "a", ContentBody = "1" })).VersionId;
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "a", ContentBody = "2" });
+        var snapshot = $"{first}.{repo}"; // no branch named: the commit's own history holds it (branch dev)
+        using (var old = await s3.GetObjectAsync(snapshot, "a"))
+            Assert.Equal("1", await new StreamReader(old.ResponseStream).ReadToEndAsync());
+        Assert.Equal(["a"], (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = snapshot })).S3Objects!.Select(o => o.Key));
+        var write = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.PutObjectAsync(new PutObjectRequest { BucketName = snapshot, Key = "c", ContentBody = "3" }));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, write.StatusCode);
+        var unknown = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = $"{new string('0', 32)}.{repo}" }));
+        Assert.Equal("NoSuchBucket", unknown.ErrorCode);
+    }
 }

@@ -7,7 +7,8 @@ public static class ErrorMapper
 {
     public static S3Exception Map(StrataException e) => e.Error switch
     {
-        StoreError.NoSuchRepo or StoreError.NoSuchBranch => new S3Exception(S3ErrorCode.NoSuchBucket, e.Message),
+        // S3's own words: clients and Pachyderm's tests compare the message of NoSuchBucket.
+        StoreError.NoSuchRepo or StoreError.NoSuchBranch => new S3Exception(S3ErrorCode.NoSuchBucket),
         StoreError.NoSuchVersion => new S3Exception(S3ErrorCode.NoSuchVersion, e.Message),
         StoreError.NoSuchKey => new S3Exception(S3ErrorCode.NoSuchKey, e.Message),
         StoreError.InvalidName => new S3Exception(S3ErrorCode.InvalidBucketName, e.Message),

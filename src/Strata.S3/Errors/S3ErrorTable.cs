@@ -31,7 +31,7 @@ public static class S3ErrorTable
         [S3ErrorCode.MalformedXML] = (400, "The XML you provided was not well-formed or did not validate against our published schema."),
         [S3ErrorCode.MethodNotAllowed] = (405, "The specified method is not allowed against this resource."),
         [S3ErrorCode.MissingContentLength] = (411, "You must provide the Content-Length HTTP header."),
-        [S3ErrorCode.NoSuchBucket] = (404, "The specified bucket does not exist"),
+        [S3ErrorCode.NoSuchBucket] = (404, "The specified bucket does not exist."),
         [S3ErrorCode.NoSuchBucketPolicy] = (404, "The bucket policy does not exist"),
         [S3ErrorCode.NoSuchCORSConfiguration] = (404, "The CORS configuration does not exist"),
         [S3ErrorCode.NoSuchKey] = (404, "The specified key does not exist."),

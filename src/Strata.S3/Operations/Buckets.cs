@@ -51,8 +51,9 @@ public static class Buckets
         if (cfg is not null && cfg.Name.LocalName != "CreateBucketConfiguration")
             throw new S3Exception(S3ErrorCode.MalformedXML);
         var newRepo = !await r.Store.Meta.RepoExistsAsync(b.Repo, r.Ct).ConfigureAwait(false);
-        if (!await r.Store.CreateBranchAsync(b.Repo, b.Branch, r.Ct).ConfigureAwait(false))
-            throw new S3Exception(S3ErrorCode.BucketAlreadyOwnedByYou);
+        // Creating a bucket the caller may already write answers 200, as S3 does in us-east-1 (the
+        // caller passed the same authorization as for a new one); nothing changes.
+        await r.Store.CreateBranchAsync(b.Repo, b.Branch, r.Ct).ConfigureAwait(false);
         // Whoever creates a repo owns it.
         if (newRepo && r.Principal is { IsAdmin: false } p)
             await r.Access!.SetRoleAsync(p.User, b.Repo, Strata.Core.Auth.RepoRole.Owner, r.Ct).ConfigureAwait(false);
