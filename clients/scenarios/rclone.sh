@@ -203,6 +203,20 @@ else
     fi
 fi
 
+# --- sigv2 (--s3-v2-auth: rclone signs with SigV2 and a Go-style "UTC" Date) --------------------
+printf 'signed with sigv2\n' >"$W/v2.txt"
+if ! rc --s3-v2-auth copyto "$W/v2.txt" "st:$B/v2/$SK"; then
+    nok sigv2 "rclone --s3-v2-auth copyto failed (see $LOG)"
+elif [ "$(rcq --s3-v2-auth lsf "st:$B/v2/dir/")" != "${SK#dir/}" ]; then
+    nok sigv2 "rclone --s3-v2-auth lsf does not list '${SK#dir/}'"
+elif ! rcq --s3-v2-auth cat "st:$B/v2/$SK" >"$W/v2.out" || ! cmp -s "$W/v2.txt" "$W/v2.out"; then
+    nok sigv2 "rclone --s3-v2-auth cat failed or differs"
+elif ! rc --s3-v2-auth deletefile "st:$B/v2/$SK"; then
+    nok sigv2 "rclone --s3-v2-auth deletefile failed"
+else
+    ok sigv2
+fi
+
 # --- wrong-secret (the PUT itself: no HEAD of the destination, no bucket check) ---------------
 printf 'written with a wrong secret\n' >"$W/evil.txt"
 WLOG="$SCRATCH/rclone-wrong-secret.log"

@@ -81,6 +81,14 @@ public class SignatureTests
     }
 
     [Theory]
+    [InlineData("Tue, 27 Mar 2007 19:36:42 +0000")]
+    [InlineData("Tue, 27 Mar 2007 19:36:42 GMT")]
+    [InlineData("Tue, 27 Mar 2007 19:36:42 UTC")] // Go's time.RFC1123 for a UTC time: rclone's --s3-v2-auth sends it
+    [InlineData("Mon, 27 Mar 2007 19:36:42 GMT")] // a wrong weekday
+    public void SigV2DatesInTheFormsClientsSend(string header) =>
+        Assert.Equal(new DateTimeOffset(2007, 3, 27, 19, 36, 42, TimeSpan.Zero), SigV2.ParseDate(header));
+
+    [Theory]
     [InlineData("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/aws4_request,SignedHeaders=host")]
     [InlineData("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3,SignedHeaders=host,Signature=" + EmptySha)]
     [InlineData("AWS4-HMAC-SHA256 Credential=AK/20130525/us-east-1/s3/aws4_request,SignedHeaders=host,Signature=" + EmptySha)]

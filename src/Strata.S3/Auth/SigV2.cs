@@ -49,6 +49,8 @@ public static class SigV2
         if (s is null) return null;
         var comma = s.IndexOf(',');
         var rest = comma >= 0 ? s[(comma + 1)..].Trim() : s.Trim();
+        // Go formats a UTC time with RFC1123 as "... UTC" (rclone sends that); HTTP says GMT.
+        if (rest.EndsWith(" UTC", StringComparison.Ordinal)) rest = rest[..^4] + " GMT";
         return DateTimeOffset.TryParse(rest, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
     }
 }
