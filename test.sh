@@ -7,25 +7,19 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-if ! [ -x /usr/bin/aws ]; then
+# need PROGRAM PACKAGE WHAT: installs the Debian package (as root) when the program is missing.
+need() {
+  [ -x "$1" ] && return
   if [ "$(id -u)" = 0 ]; then
-    echo "installing Debian awscli for the client tests..."
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli) >/dev/null 2>&1 \
-      || echo "warning: could not install awscli; the AWS CLI tests will fail"
+    echo "installing Debian $2 for $3..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2") >/dev/null 2>&1 \
+      || echo "warning: could not install $2; $3 will fail"
   else
-    echo "warning: /usr/bin/aws (Debian awscli) is missing; run as root or install it, or the AWS CLI tests will fail"
+    echo "warning: $1 (Debian $2) is missing; run as root or install it, or $3 will fail"
   fi
-fi
-
-if ! [ -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "installing Debian chromium for the web console tests..."
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
-      || echo "warning: could not install chromium; the web console tests will fail"
-  else
-    echo "warning: /usr/bin/chromium (Debian chromium) is missing; run as root or install it, or the web console tests will fail"
-  fi
-fi
+}
+need /usr/bin/aws awscli "the AWS CLI tests"
+need /usr/bin/chromium chromium "the web console tests"
 
 # PostgreSQL and Ceph radosgw (Debian), for the storage contract tests and the two-node cluster tests.
 source tests/services/start.sh
