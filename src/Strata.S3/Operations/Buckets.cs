@@ -54,7 +54,11 @@ public static class Buckets
             throw new S3Exception(S3ErrorCode.BucketAlreadyOwnedByYou);
         // Whoever creates a repo owns it.
         if (newRepo && r.Principal is { IsAdmin: false } p)
+        {
             await r.Access!.SetRoleAsync(p.User, b.Repo, Strata.Core.Auth.RepoRole.Owner, r.Ct).ConfigureAwait(false);
+            await r.Access.AppendAuditAsync(new Strata.Core.Auth.AuditEntry(0, DateTimeOffset.UtcNow, $"{p.User} (token {p.TokenId})",
+                "grant", p.User, $"owner on {b.Repo} (created it with S3 CreateBucket)"), r.Ct).ConfigureAwait(false);
+        }
         r.Response.Headers.Location = "/" + r.BucketName;
     }
 
