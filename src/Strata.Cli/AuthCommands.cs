@@ -69,7 +69,7 @@ internal static class AuthCommands
     private static Command User(CliConsole console)
     {
         var name = new Argument<string>("name");
-        var admin = new Option<bool>("--admin") { Description = "the user may do everything" };
+        var admin = new Option<bool>("--admin-user") { Description = "the user is an admin: it may do everything (--admin is the admin API endpoint)" };
         var user = new Command("user", "create, list and delete users");
         user.Subcommands.Add(Leaf(console, "create", "create a user (no roles, no tokens yet)", [name],
             (pr, a, ct) => a.PostAsync("auth/users", new { name = pr.GetValue(name), admin = pr.GetValue(admin) }, ct),
