@@ -86,6 +86,7 @@ public sealed class AdminRoleTests(ServerFixture fx) : IClassFixture<ServerFixtu
         await AssertStatusAsync(HttpStatusCode.Forbidden, h.DeleteAsync($"api/repos/{repo}/branches/master"), "branch delete");
         await AssertStatusAsync(HttpStatusCode.Forbidden, h.DeleteAsync($"api/repos/{repo}"), "repo delete");
         await AssertStatusAsync(HttpStatusCode.Forbidden, h.PutAsJsonAsync($"api/repos/{repo}/retention", new { keepLast = 1 }), "retention");
+        await AssertStatusAsync(HttpStatusCode.Forbidden, h.PutAsJsonAsync($"api/auth/grants/someone/{repo}", new { role = "reader" }), "grant");
     }
 
     [Fact]
@@ -108,6 +109,7 @@ public sealed class AdminRoleTests(ServerFixture fx) : IClassFixture<ServerFixtu
         await AssertStatusAsync(HttpStatusCode.Forbidden, Post(h, $"api/auth/users/{friend}/tokens"), "token create");
         await AssertStatusAsync(HttpStatusCode.Forbidden, Post(h, "api/gc"), "gc");
         await AssertStatusAsync(HttpStatusCode.Forbidden, Post(h, "api/auth/rotate-root"), "rotate-root");
+        await AssertStatusAsync(HttpStatusCode.NoContent, h.DeleteAsync($"api/repos/{repo}"), "repo delete");
     }
 
     [Fact]

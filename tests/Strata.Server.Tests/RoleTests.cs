@@ -48,8 +48,10 @@ public sealed class RoleTests(ServerFixture fx) : IClassFixture<ServerFixture>
         await AssertDeniedAsync(() => s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "new", ContentBody = "evil" }));
         await AssertDeniedAsync(() => s3.DeleteObjectAsync(bucket, "k"));
         await AssertDeniedAsync(() => s3.DeleteBucketAsync(bucket));
+        await AssertDeniedAsync(() => s3.PutBucketAsync("dev." + repo));
         using var root = fx.Client();
         Assert.Equal("original", await ReadAsync(root, bucket, "k"));
+        Assert.DoesNotContain((await root.ListBucketsAsync()).Buckets!, x => x.BucketName == "dev." + repo);
         var versions = await root.ListVersionsAsync(bucket);
         Assert.Single(versions.Versions);
     }
@@ -65,6 +67,7 @@ public sealed class RoleTests(ServerFixture fx) : IClassFixture<ServerFixture>
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "w", ContentBody = "by writer" });
         await s3.DeleteObjectAsync(bucket, "k");
         await AssertDeniedAsync(() => s3.DeleteBucketAsync(bucket));
+        await AssertDeniedAsync(() => s3.PutBucketAsync("dev." + repo));
         using var root = fx.Client();
         Assert.Equal("by writer", await ReadAsync(root, bucket, "w"));
         await root.GetBucketLocationAsync(bucket); // the bucket is still there
@@ -197,5 +200,25 @@ public sealed class RoleTests(ServerFixture fx) : IClassFixture<ServerFixture>
                 Assert.True(bytes.AsSpan().IndexOf(Encoding.Unicode.GetBytes(secret)) < 0, $"{Path.GetFileName(f)} holds a token in UTF-16");
             }
         }
+    }
+
+    [Fact]
+    public async Task ARepoDeletedAndMadeAgainStartsWithoutTheOldGrants()
+    {
+        var (bucket, repo) = await RepoWithObjectAsync();
+        var user = AuthUsers.NewName("stale");
+        var (token, _) = await _users.UserAsync(user);
+        await _users.GrantAsync(user, repo, "reader");
+        using var root = fx.Client();
+        await root.DeleteBucketAsync(bucket);
+        var maker = AuthUsers.NewName("maker");
+        var (makerToken, _) = await _users.UserAsync(maker);
+        using (var m = fx.Client(makerToken, makerToken))
+        {
+            await m.PutBucketAsync(bucket);
+            await m.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "secret", ContentBody = "mine" });
+        }
+        using var s3 = fx.Client(token, token);
+        await AssertDeniedAsync(() => s3.GetObjectAsync(bucket, "secret"));
     }
 }

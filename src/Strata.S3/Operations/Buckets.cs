@@ -52,6 +52,10 @@ public static class Buckets
         var newRepo = !await r.Store.Meta.RepoExistsAsync(b.Repo, r.Ct).ConfigureAwait(false);
         if (!await r.Store.CreateBranchAsync(b.Repo, b.Branch, r.Ct).ConfigureAwait(false))
             throw new S3Exception(S3ErrorCode.BucketAlreadyOwnedByYou);
+        // Grants outlive a deleted repo: a new repo of the same name starts without them.
+        if (newRepo && r.Access is not null)
+            foreach (var g in await r.Access.ListGrantsAsync(null, b.Repo, r.Ct).ConfigureAwait(false))
+                await r.Access.SetRoleAsync(g.User, g.Repo, null, r.Ct).ConfigureAwait(false);
         // Whoever creates a repo owns it.
         if (newRepo && r.Principal is { IsAdmin: false } p)
         {
