@@ -36,6 +36,7 @@ node() { # name port [args]
 }
 node embedded 32600
 node a 32610 "${cluster[@]}"
+mkdir -p "$work/b" && cp "$work/a/root-token" "$work/b/root-token" # only its hash is in the database
 node b 32620 "${cluster[@]}"
 tok_e=$(cat "$work/embedded/root-token"); tok_c=$(cat "$work/a/root-token")
 E=http://127.0.0.1:32600 A=http://127.0.0.1:32610 B=http://127.0.0.1:32620

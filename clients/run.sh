@@ -77,7 +77,9 @@ else
     /usr/bin/aws --endpoint-url "$s3_endpoint" s3api create-bucket --bucket "$s3_bucket" >/dev/null 2>&1 || true
   export STRATA_CHUNKS_ACCESS_KEY=$STRATA_TEST_S3_ACCESS_KEY STRATA_CHUNKS_SECRET_KEY=$STRATA_TEST_S3_SECRET_KEY
   chunks="s3://$s3_bucket/clients-$db?endpoint=$s3_endpoint"
+  # The database keeps only the root token's hash: node B gets node A's root-token file, as an operator would give it.
   start_node node-a "$port" --metadata "$STRATA_TEST_PG_URL/$db" --chunks "$chunks" \
+    && mkdir -p "$work/node-b" && cp "$work/node-a/root-token" "$work/node-b/root-token" \
     && start_node node-b "$((port + 2))" --metadata "$STRATA_TEST_PG_URL/$db" --chunks "$chunks" \
     || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
   token_dir="$work/node-b"

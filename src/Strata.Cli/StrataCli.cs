@@ -97,7 +97,13 @@ public static class StrataCli
             Console.WriteLine($"Admin API:          {server.AdminEndpoint}/api");
             Console.WriteLine($"Data directory:     {server.DataDir}");
             Console.WriteLine($"Storage:            {server.StorageDescription}");
-            if (server.AuthEnabled)
+            if (server.AuthEnabled && server.RootToken.Length == 0)
+            {
+                // Only the root token's hash is in the store: a node that did not make it cannot print it.
+                Console.WriteLine("Root token:         made by another node (or rotated there); this node has no valid copy in");
+                Console.WriteLine($"                    {Path.Combine(server.DataDir, "root-token")}. Copy it from that node, or use a user's token.");
+            }
+            else if (server.AuthEnabled)
             {
                 Console.WriteLine($"Root token:         stored in {Path.Combine(server.DataDir, "root-token")} (mode 0600)");
                 Console.WriteLine("Use it as both key and secret, e.g.:");

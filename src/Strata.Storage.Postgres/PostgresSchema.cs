@@ -66,6 +66,28 @@ internal static class PostgresSchema
         """
         ALTER TABLE branches ADD COLUMN floor bigint NOT NULL DEFAULT 0;
         """,
+        // 4: tokens are kept as SHA-256 hashes only (with an id, creation and last-use time), users get a
+        // creation time, changes are audited. Plaintext tokens of earlier versions (and the root
+        // token setting) are hashed here, so existing credentials keep working. DROP TABLE removes
+        // the old table's files at once; the old settings row is a dead tuple until (auto)vacuum.
+        """
+        CREATE TABLE access_tokens(id text COLLATE "C" PRIMARY KEY, hash text COLLATE "C" NOT NULL UNIQUE,
+            user_name text COLLATE "C" NOT NULL, created bigint NOT NULL, last_used bigint NOT NULL DEFAULT 0);
+        CREATE INDEX access_tokens_by_user ON access_tokens(user_name, created);
+        INSERT INTO access_tokens(id, hash, user_name, created)
+            SELECT substr(md5(random()::text || clock_timestamp()::text || ctid::text), 1, 16),
+                encode(sha256(convert_to(token, 'UTF8')), 'hex'), user_name, (extract(epoch from now()) * 1000)::bigint
+            FROM tokens ON CONFLICT DO NOTHING;
+        DROP TABLE tokens;
+        INSERT INTO settings(key, value)
+            SELECT 'root_token_sha256', encode(sha256(convert_to(value, 'UTF8')), 'hex') FROM settings WHERE key='root_token'
+            ON CONFLICT(key) DO UPDATE SET value=excluded.value;
+        DELETE FROM settings WHERE key='root_token';
+        ALTER TABLE users ADD COLUMN created bigint NOT NULL DEFAULT 0;
+        CREATE TABLE audit(seq bigserial PRIMARY KEY, at bigint NOT NULL, actor text NOT NULL, action text NOT NULL,
+            target text NOT NULL, detail text NOT NULL);
+        CREATE INDEX roles_by_repo ON roles(repo, user_name);
+        """,
     ];
 
     public static int Latest => Migrations.Length;

@@ -42,7 +42,6 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
             CREATE TABLE IF NOT EXISTS open_commits(repo TEXT NOT NULL, branch TEXT NOT NULL, id TEXT NOT NULL,
                 base TEXT, root BLOB, started INTEGER NOT NULL, PRIMARY KEY(repo, branch));
             CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, admin INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS tokens(token TEXT PRIMARY KEY, user TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS roles(user TEXT NOT NULL, repo TEXT NOT NULL, role INTEGER NOT NULL, PRIMARY KEY(user, repo));
             CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS gc_dropped(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, ref BLOB NOT NULL, dropped INTEGER NOT NULL);
@@ -51,6 +50,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
             INSERT OR IGNORE INTO settings(key, value) VALUES('gc_cutoff', '0');
             """);
         MigrateColumns(c);
+        Migrate(c);
     }
 
     private SqliteConnection Open()
@@ -442,70 +442,6 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
         }
         tx.Commit();
         return Task.CompletedTask;
-    }
-
-    public Task<Principal?> FindTokenAsync(string token, CancellationToken ct)
-    {
-        using var c = Open();
-        using var cmd = Cmd(c, "SELECT u.name, u.admin FROM tokens t JOIN users u ON u.name = t.user WHERE t.token=$t", ("$t", token));
-        using var r = cmd.ExecuteReader();
-        return Task.FromResult(r.Read() ? new Principal(r.GetString(0), r.GetInt64(1) != 0, token) : null);
-    }
-
-    public Task CreateUserAsync(string user, bool admin, CancellationToken ct)
-    {
-        using var c = Open();
-        using var cmd = Cmd(c, "INSERT INTO users(name, admin) VALUES($u, $a) ON CONFLICT(name) DO UPDATE SET admin=$a", ("$u", user), ("$a", admin ? 1 : 0));
-        cmd.ExecuteNonQuery();
-        return Task.CompletedTask;
-    }
-
-    public Task AddTokenAsync(string user, string token, CancellationToken ct)
-    {
-        using var c = Open();
-        using var cmd = Cmd(c, "INSERT OR REPLACE INTO tokens(token, user) VALUES($t, $u)", ("$t", token), ("$u", user));
-        cmd.ExecuteNonQuery();
-        return Task.CompletedTask;
-    }
-
-    public Task<RepoRole?> GetRoleAsync(string user, string repo, CancellationToken ct)
-    {
-        using var c = Open();
-        using var cmd = Cmd(c, "SELECT role FROM roles WHERE user=$u AND repo=$r", ("$u", user), ("$r", repo));
-        return Task.FromResult(cmd.ExecuteScalar() is long v ? (RepoRole?)(RepoRole)v : null);
-    }
-
-    public Task SetRoleAsync(string user, string repo, RepoRole? role, CancellationToken ct)
-    {
-        using var c = Open();
-        using var cmd = role is { } r
-            ? Cmd(c, "INSERT OR REPLACE INTO roles(user, repo, role) VALUES($u, $r, $v)", ("$u", user), ("$r", repo), ("$v", (int)r))
-            : Cmd(c, "DELETE FROM roles WHERE user=$u AND repo=$r", ("$u", user), ("$r", repo));
-        cmd.ExecuteNonQuery();
-        return Task.CompletedTask;
-    }
-
-    public Task<string> EnsureRootTokenAsync(string candidate, CancellationToken ct)
-    {
-        using var c = Open();
-        using var tx = c.BeginTransaction();
-        void Run(string sql, params (string, object?)[] ps)
-        {
-            using var cmd = Cmd(c, sql, ps);
-            cmd.Transaction = tx;
-            cmd.ExecuteNonQuery();
-        }
-        Run("INSERT OR IGNORE INTO settings(key, value) VALUES('root_token', $t)", ("$t", candidate));
-        string token;
-        using (var get = Cmd(c, "SELECT value FROM settings WHERE key='root_token'"))
-        {
-            get.Transaction = tx;
-            token = (string)get.ExecuteScalar()!;
-        }
-        Run("INSERT INTO users(name, admin) VALUES('root', 1) ON CONFLICT(name) DO UPDATE SET admin=1");
-        Run("INSERT OR REPLACE INTO tokens(token, user) VALUES($t, 'root')", ("$t", token));
-        tx.Commit();
-        return Task.FromResult(token);
     }
 
     /// <summary>

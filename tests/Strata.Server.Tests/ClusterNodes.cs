@@ -15,6 +15,11 @@ public sealed class ClusterBackends : IAsyncDisposable
     public required string ChunksUrl { get; init; }
     public required string S3AccessKey { get; init; }
     public required string S3SecretKey { get; init; }
+    /// <summary>
+    /// The root token every node of this cluster is given in its data dir, as an operator would:
+    /// the database keeps only its hash, so a node cannot learn it from there.
+    /// </summary>
+    public string RootToken { get; } = Strata.Core.Auth.Tokens.New();
     private string _database = "";
     private string _admin = "";
 
@@ -112,6 +117,8 @@ public sealed class StrataNode(ClusterBackends? backends, string name, params st
 
     public async Task StartAsync()
     {
+        var rootFile = Path.Combine(DataDir, "root-token");
+        if (backends is not null && !File.Exists(rootFile)) await File.WriteAllTextAsync(rootFile, backends.RootToken + "\n");
         var psi = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { StrataDll, "serve", "--data-dir", DataDir, "--port", $"{Port}", "--admin-port", $"{AdminPort}" },

@@ -15,6 +15,13 @@ public sealed class PostgresMetadataStoreTests : MetadataStoreContract, IAsyncLi
     protected override IMetadataStore Store => _store!;
     protected override IAccessStore Access => _store!;
 
+    protected override async Task<string> RawAccessTextAsync() => (string?)await PostgresTestDatabase.ScalarAsync(_db!.ConnectionString, """
+        SELECT coalesce(string_agg(x, ' '), '') FROM (
+            SELECT id || ' ' || hash || ' ' || user_name AS x FROM access_tokens UNION ALL SELECT name FROM users
+            UNION ALL SELECT user_name || ' ' || repo FROM roles UNION ALL SELECT key || ' ' || value FROM settings
+            UNION ALL SELECT actor || ' ' || action || ' ' || target || ' ' || detail FROM audit) t
+        """) ?? "";
+
     public async Task InitializeAsync()
     {
         _db = await PostgresTestDatabase.CreateAsync();

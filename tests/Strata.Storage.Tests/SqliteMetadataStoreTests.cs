@@ -16,6 +16,20 @@ public sealed class SqliteMetadataStoreTests : MetadataStoreContract, IDisposabl
     protected override IMetadataStore Store => _store;
     protected override IAccessStore Access => _store;
 
+    protected override Task<string> RawAccessTextAsync()
+    {
+        using var c = new SqliteConnection($"Data Source={Path.Combine(_dir, "metadata.db")}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT group_concat(x, ' ') FROM (
+                SELECT id || ' ' || hash || ' ' || user AS x FROM access_tokens UNION ALL SELECT name FROM users
+                UNION ALL SELECT user || ' ' || repo FROM roles UNION ALL SELECT key || ' ' || value FROM settings
+                UNION ALL SELECT actor || ' ' || action || ' ' || target || ' ' || detail FROM audit)
+            """;
+        return Task.FromResult(cmd.ExecuteScalar() as string ?? "");
+    }
+
     public void Dispose()
     {
         // Pooled connections keep the file open; close them before removing it.

@@ -21,6 +21,14 @@ public sealed class Authenticator(IAccessStore access, TimeProvider clock)
 
     public async Task<Principal> AuthenticateAsync(HttpContext ctx, CancellationToken ct)
     {
+        var p = await AuthenticateSignatureAsync(ctx, ct).ConfigureAwait(false);
+        // Only a request whose signature held counts as a use of the token.
+        await Tokens.NoteUseAsync(access, p, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        return p;
+    }
+
+    private async Task<Principal> AuthenticateSignatureAsync(HttpContext ctx, CancellationToken ct)
+    {
         var req = View(ctx);
         var auth = req.Header("Authorization");
         if (auth?.StartsWith(SigV4.Algorithm, StringComparison.Ordinal) == true)
@@ -112,6 +120,7 @@ public sealed class Authenticator(IAccessStore access, TimeProvider clock)
         if (path.Length > 1 && path.IndexOf('/', 1) < 0) yield return path + "/";
     }
 
+    // The store is looked up by the key's hash, and the key itself (the token) is the HMAC secret below.
     private async Task<Principal> FindAsync(string accessKey, CancellationToken ct) =>
         await access.FindTokenAsync(accessKey, ct).ConfigureAwait(false) ?? throw new S3Exception(S3ErrorCode.InvalidAccessKeyId);
 

@@ -10,7 +10,8 @@ public static class Authorizer
     public static RepoRole? Required(S3Operation op) => op switch
     {
         S3Operation.ListBuckets or S3Operation.NotImplemented or S3Operation.MethodNotAllowed => null,
-        S3Operation.CreateBucket => RepoRole.Writer, // a new repo is anyone's to create; see CreateBucket
+        // A new branch of an existing repo is the owner's to make, as on the admin API; a new repo is anyone's (see CreateBucket).
+        S3Operation.CreateBucket => RepoRole.Owner,
         S3Operation.DeleteBucket => RepoRole.Owner,
         S3Operation.PutObject or S3Operation.CopyObject or S3Operation.DeleteObject or S3Operation.DeleteObjects
             or S3Operation.CreateMultipartUpload or S3Operation.UploadPart or S3Operation.UploadPartCopy

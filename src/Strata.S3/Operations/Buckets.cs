@@ -51,12 +51,20 @@ public static class Buckets
         if (cfg is not null && cfg.Name.LocalName != "CreateBucketConfiguration")
             throw new S3Exception(S3ErrorCode.MalformedXML);
         var newRepo = !await r.Store.Meta.RepoExistsAsync(b.Repo, r.Ct).ConfigureAwait(false);
-        // Creating a bucket the caller may already write answers 200, as S3 does in us-east-1 (the
-        // caller passed the same authorization as for a new one); nothing changes.
+        // Creating a bucket that exists answers 200, as S3 does in us-east-1 (the caller passed the
+        // same authorization as for a new branch: owner of the repo); nothing changes.
         await r.Store.CreateBranchAsync(b.Repo, b.Branch, r.Ct).ConfigureAwait(false);
+        // Grants outlive a deleted repo: a new repo of the same name starts without them.
+        if (newRepo && r.Access is not null)
+            foreach (var g in await r.Access.ListGrantsAsync(null, b.Repo, r.Ct).ConfigureAwait(false))
+                await r.Access.SetRoleAsync(g.User, g.Repo, null, r.Ct).ConfigureAwait(false);
         // Whoever creates a repo owns it.
         if (newRepo && r.Principal is { IsAdmin: false } p)
+        {
             await r.Access!.SetRoleAsync(p.User, b.Repo, Strata.Core.Auth.RepoRole.Owner, r.Ct).ConfigureAwait(false);
+            await r.Access.AppendAuditAsync(new Strata.Core.Auth.AuditEntry(0, DateTimeOffset.UtcNow, $"{p.User} (token {p.TokenId})",
+                "grant", p.User, $"owner on {b.Repo} (created it with S3 CreateBucket)"), r.Ct).ConfigureAwait(false);
+        }
         r.Response.Headers.Location = "/" + r.BucketName;
     }
 

@@ -9,8 +9,8 @@ namespace Strata.Server.Admin;
 
 /// <summary>
 /// The admin API: JSON over HTTP on its own port, for what S3 cannot say (repos, branches from
-/// any commit, commit history, file history, diffs). With auth on it takes the root token (or any
-/// admin's) as <c>Authorization: Bearer &lt;token&gt;</c>.
+/// any commit, commit history, file history, diffs, users and tokens). With auth on it takes a token
+/// as <c>Authorization: Bearer &lt;token&gt;</c>; what each role may call is in AdminAuthorization.
 /// </summary>
 public static class AdminApi
 {
@@ -19,14 +19,9 @@ public static class AdminApi
         var api = app.MapGroup("/api");
         api.AddEndpointFilter(async (ctx, next) =>
         {
-            if (authEnabled)
-            {
-                var auth = ctx.HttpContext.Request.Headers.Authorization.ToString();
-                var token = auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..].Trim() : "";
-                var p = token.Length == 0 ? null : await access.FindTokenAsync(token, ctx.HttpContext.RequestAborted);
-                if (p is null) return Results.Json(new { error = "Unauthorized", message = "send Authorization: Bearer <token>" }, statusCode: 401);
-                if (!p.IsAdmin) return Results.Json(new { error = "Forbidden", message = "the admin API needs an admin token" }, statusCode: 403);
-            }
+            // Roles per endpoint and repo: see AdminAuthorization.
+            if (authEnabled && await AdminAuthorization.CheckAsync(ctx.HttpContext, access, ctx.HttpContext.RequestAborted) is { } refused)
+                return refused;
             try
             {
                 return await next(ctx);
@@ -48,13 +43,15 @@ public static class AdminApi
 
         MaintenanceApi.Map(api, store, maintenance);
         ContentUpload.Map(api, store);
+        AuthApi.Map(api, access);
 
-        api.MapGet("/repos", async (CancellationToken ct) =>
+        api.MapGet("/repos", async (HttpContext http, CancellationToken ct) =>
         {
             var branches = await store.ListBranchesAsync(ct);
             var repos = new List<object>();
             foreach (var g in branches.GroupBy(b => b.Repo))
-                repos.Add(await RepoJsonAsync(store, g.Key, g.ToList(), ct));
+                if (await AdminAuthorization.CanReadAsync(http, access, g.Key, ct))
+                    repos.Add(await RepoJsonAsync(store, g.Key, g.ToList(), ct));
             return Results.Json(repos);
         });
         api.MapPost("/repos", async (RepoCreate body, CancellationToken ct) =>
