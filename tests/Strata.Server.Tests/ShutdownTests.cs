@@ -32,10 +32,25 @@ public sealed class ShutdownTests
         var (put, body, http) = await StartUploadAsync(node, "big");
         using var _ = http;
         node.Terminate();
-        await Task.Delay(500);
-        // It no longer takes connections, while the one in flight goes on.
-        await Assert.ThrowsAsync<HttpRequestException>(() => new HttpClient().GetAsync($"{node.Endpoint}/healthz"));
-        Assert.True(body.Sent < Size, "the upload finished before SIGTERM could matter");
+        // Soon it no longer takes connections, while the one in flight goes on.
+        using (var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })
+        {
+            var refused = false;
+            for (var i = 0; i < 150 && !refused; i++)
+            {
+                try
+                {
+                    (await probe.GetAsync($"{node.Endpoint}/healthz")).Dispose();
+                    await Task.Delay(100);
+                }
+                catch (HttpRequestException)
+                {
+                    refused = true;
+                }
+            }
+            Assert.True(refused, "new connections were still accepted 15 s after SIGTERM");
+        }
+        Assert.True(body.Sent < Size, "the upload finished before the server stopped accepting connections");
 
         using var answer = await put;
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
