@@ -12,9 +12,9 @@ namespace Strata.Server.WebConsole;
 /// <summary>
 /// The web console on the admin port: server-rendered HTML pages over the store (the JSON API
 /// stays under /api). With auth on, /login takes any user's token and keeps it in an HttpOnly,
-/// SameSite=Strict cookie; every page and form checks it and the
-/// role the matching admin API route needs (see ConsoleAccess). Mutations are POST forms, refused when the
-/// Origin (or Referer) names another site.
+/// SameSite=Strict cookie; every page and form checks it and the role that the matching admin
+/// API route needs (see ConsoleAccess). Mutations are POST forms, refused when the Origin (or
+/// Referer) names another site.
 /// </summary>
 public static class ConsoleUi
 {
@@ -53,7 +53,7 @@ public static class ConsoleUi
             var http = ctx.HttpContext;
             if (authEnabled)
             {
-                if (await SignedInAsync(http, access) is not { } p)
+                if (await SignedInAsync(http, access, http.RequestAborted) is not { } p)
                     return HttpMethods.IsGet(http.Request.Method)
                         ? Results.Redirect("/login?next=" + Html.Q(http.Request.Path + http.Request.QueryString))
                         : Results.Text("sign in first", statusCode: 401);
@@ -93,10 +93,10 @@ public static class ConsoleUi
     private static IResult Forbidden() => Results.Text("cross-site request refused", statusCode: 403);
 
     /// <summary>The cookie's principal: any user's valid token; what it may do is checked per route.</summary>
-    private static async Task<Principal?> SignedInAsync(HttpContext http, IAccessStore access)
+    private static async Task<Principal?> SignedInAsync(HttpContext http, IAccessStore access, CancellationToken ct)
     {
         var token = http.Request.Cookies[Cookie];
-        return string.IsNullOrEmpty(token) ? null : await access.FindTokenAsync(token, http.RequestAborted);
+        return string.IsNullOrEmpty(token) ? null : await access.FindTokenAsync(token, ct);
     }
 
     /// <summary>
