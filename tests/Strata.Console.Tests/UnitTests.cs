@@ -73,6 +73,12 @@ public sealed class UnitTests
             var html = await home.Content.ReadAsStringAsync();
             Assert.Contains("<h1>Repos</h1>", html);
             Assert.DoesNotContain("Log out", html);
+            // With auth off everything is allowed: the admin-only and owner-only forms work.
+            Assert.Contains("id=\"new-repo\"", html);
+            Assert.Equal(HttpStatusCode.Redirect, (await http.PostAsync("/repos", new FormUrlEncodedContent([new("name", "open")]))).StatusCode);
+            Assert.Contains("id=\"nb-name\"", await http.GetStringAsync("/repos/open"));
+            Assert.Equal(HttpStatusCode.Redirect, (await http.PostAsync("/repos/open/branches", new FormUrlEncodedContent([new("name", "dev"), new("from", "")]))).StatusCode);
+            Assert.Contains("?branch=dev", await http.GetStringAsync("/repos/open"));
             Assert.Equal(HttpStatusCode.Redirect, (await http.GetAsync("/login")).StatusCode);
         }
         finally

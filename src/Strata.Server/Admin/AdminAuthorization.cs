@@ -51,6 +51,9 @@ internal static class AdminAuthorization
     /// <summary>The authenticated caller, or null when auth is off.</summary>
     public static Principal? Caller(HttpContext http) => http.Items.TryGetValue(PrincipalKey, out var p) ? p as Principal : null;
 
+    /// <summary>Records the authenticated caller (the web console signs in by cookie, not Bearer, but is checked by the same rules).</summary>
+    public static void SetCaller(HttpContext http, Principal p) => http.Items[PrincipalKey] = p;
+
     /// <summary>How the caller appears in the audit log: user and token id, never the token.</summary>
     public static string Actor(HttpContext http) => Caller(http) is { } p ? $"{p.User} (token {p.TokenId})" : "anonymous (auth off)";
 
@@ -61,7 +64,7 @@ internal static class AdminAuthorization
         var token = auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..].Trim() : "";
         var p = token.Length == 0 ? null : await access.FindTokenAsync(token, ct).ConfigureAwait(false);
         if (p is null) return Results.Json(new { error = "Unauthorized", message = "send Authorization: Bearer <token> with a valid token" }, statusCode: 401);
-        http.Items[PrincipalKey] = p;
+        SetCaller(http, p);
         await Tokens.NoteUseAsync(access, p, DateTimeOffset.UtcNow, ct).ConfigureAwait(false);
         var pattern = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "";
         var need = Required(http.Request.Method, pattern);

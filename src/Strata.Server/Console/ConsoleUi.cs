@@ -4,15 +4,17 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Strata.Core;
 using Strata.Core.Auth;
+using Strata.Server.Admin;
 
 // Not "Strata.Server.Console": a namespace of that name would shadow System.Console in all code under Strata.Server.
 namespace Strata.Server.WebConsole;
 
 /// <summary>
 /// The web console on the admin port: server-rendered HTML pages over the store (the JSON API
-/// stays under /api). With auth on, /login takes an admin token and keeps it in an HttpOnly,
-/// SameSite=Strict cookie; every page checks it. Mutations are POST forms, refused when the
-/// Origin (or Referer) names another site.
+/// stays under /api). With auth on, /login takes any user's token and keeps it in an HttpOnly,
+/// SameSite=Strict cookie; every page and form checks it and the role that the matching admin
+/// API route needs (see ConsoleAccess). Mutations are POST forms, refused when the Origin (or
+/// Referer) names another site.
 /// </summary>
 public static class ConsoleUi
 {
@@ -32,7 +34,6 @@ public static class ConsoleUi
             var next = form["next"].ToString();
             var p = token.Length == 0 ? null : await access.FindTokenAsync(token, ct);
             if (p is null) return LoginPage(next, "That token is not valid.", 401);
-            if (!p.IsAdmin) return LoginPage(next, "The console needs an admin token.", 403);
             http.Response.Cookies.Append(Cookie, token, new CookieOptions
             {
                 HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/", Secure = http.Request.IsHttps, IsEssential = true,
@@ -50,11 +51,19 @@ public static class ConsoleUi
         ui.AddEndpointFilter(async (ctx, next) =>
         {
             var http = ctx.HttpContext;
-            if (authEnabled && !await SignedInAsync(http, access))
-                return HttpMethods.IsGet(http.Request.Method)
-                    ? Results.Redirect("/login?next=" + Html.Q(http.Request.Path + http.Request.QueryString))
-                    : Results.Text("sign in first", statusCode: 401);
+            if (authEnabled)
+            {
+                if (await SignedInAsync(http, access, http.RequestAborted) is not { } p)
+                    return HttpMethods.IsGet(http.Request.Method)
+                        ? Results.Redirect("/login?next=" + Html.Q(http.Request.Path + http.Request.QueryString))
+                        : Results.Text("sign in first", statusCode: 401);
+                AdminAuthorization.SetCaller(http, p);
+                await Tokens.NoteUseAsync(access, p, DateTimeOffset.UtcNow, http.RequestAborted);
+            }
             if (!HttpMethods.IsGet(http.Request.Method) && !SameOrigin(http.Request)) return Forbidden();
+            // The role check of the admin API, on POSTs as on pages: a hidden form is no protection.
+            if (await ConsoleAccess.DenyAsync(http, access, http.RequestAborted) is { } why)
+                return Page("Forbidden", Layout.Error(why) + "<p><a href=\"/\">Back to the repos</a></p>", authEnabled, null, 403);
             try
             {
                 return await next(ctx);
@@ -72,9 +81,9 @@ public static class ConsoleUi
                 return Page("Error", Layout.Error(ex.Message) + "<p><a href=\"/\">Back to the repos</a></p>", authEnabled, null, status);
             }
         });
-        RepoPages.Map(ui, store, authEnabled);
+        RepoPages.Map(ui, store, access, authEnabled);
         CommitPages.Map(ui, store, authEnabled);
-        FilePages.Map(ui, store, authEnabled);
+        FilePages.Map(ui, store, access, authEnabled);
         DiffPages.Map(ui, store, authEnabled);
     }
 
@@ -83,12 +92,11 @@ public static class ConsoleUi
 
     private static IResult Forbidden() => Results.Text("cross-site request refused", statusCode: 403);
 
-    private static async Task<bool> SignedInAsync(HttpContext http, IAccessStore access)
+    /// <summary>The cookie's principal: any user's valid token; what it may do is checked per route.</summary>
+    private static async Task<Principal?> SignedInAsync(HttpContext http, IAccessStore access, CancellationToken ct)
     {
         var token = http.Request.Cookies[Cookie];
-        if (string.IsNullOrEmpty(token)) return false;
-        var p = await access.FindTokenAsync(token, http.RequestAborted);
-        return p is { IsAdmin: true };
+        return string.IsNullOrEmpty(token) ? null : await access.FindTokenAsync(token, ct);
     }
 
     /// <summary>
@@ -123,7 +131,7 @@ public static class ConsoleUi
             <label for="token">Token<input id="token" name="token" type="password" autocomplete="current-password" required size="40"></label>
             <button type="submit">Log in</button>
             </form>
-            <p class="muted">Use the root token (printed at first start, kept in <code>&lt;data-dir&gt;/root-token</code>) or another admin's token.</p>
+            <p class="muted">Use your token (from <code>strata auth token create</code>) or the root token (printed at first start, kept in <code>&lt;data-dir&gt;/root-token</code>).</p>
             """);
         return new HtmlResult(Layout.Page("Log in", body.ToString(), authEnabled: false), status);
     }

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Strata.Core;
+using Strata.Core.Auth;
 using Strata.S3.Operations;
 using static Strata.Server.WebConsole.Html;
 
@@ -12,9 +13,9 @@ internal static class FilePages
 {
     public const int PageSize = 1000;
 
-    public static void Map(RouteGroupBuilder ui, VersionedStore store, bool auth)
+    public static void Map(RouteGroupBuilder ui, VersionedStore store, IAccessStore access, bool auth)
     {
-        ui.MapGet("/repos/{repo}/files", async (string repo, string? at, string? path, string? after, int? limit, CancellationToken ct) =>
+        ui.MapGet("/repos/{repo}/files", async (HttpContext http, string repo, string? at, string? path, string? after, int? limit, CancellationToken ct) =>
         {
             at = string.IsNullOrEmpty(at) ? Names.DefaultBranch : at;
             var dir = Dir(path);
@@ -37,8 +38,8 @@ internal static class FilePages
             if (after is not null) b.Append($" (after <code>{E(after[dir.Length..])}</code>) · <a href=\"{E(FilesUrl(repo, at, dir))}\">first page</a>");
             if (page.Truncated) b.Append($" · <a rel=\"next\" id=\"next-page\" href=\"{E(FilesUrl(repo, at, dir, page.Last))}{(limit is null ? "" : "&limit=" + n)}\">Next page →</a>");
             b.Append("</p>");
-            // Uploads go to a branch (its head, or its open explicit commit), not to a commit.
-            if (Names.IsValidName(at) && await store.Meta.GetBranchAsync(repo, at, ct) is not null)
+            // Uploads go to a branch (its head, or its open explicit commit), not to a commit; writers only.
+            if (Names.IsValidName(at) && await ConsoleAccess.MayAsync(http, access, repo, RepoRole.Writer, ct) && await store.Meta.GetBranchAsync(repo, at, ct) is not null)
                 b.Append(UploadWidget(repo, at, dir, await store.Meta.GetOpenCommitAsync(repo, at, ct) is not null));
             return ConsoleUi.Page($"{repo}@{at}:/{dir}", b.ToString(), auth, repo);
         });

@@ -2,7 +2,9 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Strata.Core;
+using Strata.Core.Auth;
 using Strata.Core.Tree;
+using Strata.Server.Admin;
 using static Strata.Server.WebConsole.Html;
 
 namespace Strata.Server.WebConsole;
@@ -10,18 +12,23 @@ namespace Strata.Server.WebConsole;
 /// <summary>The repo list, a repo's page (branches, branch selector, explicit commit), and their forms.</summary>
 internal static class RepoPages
 {
-    public static void Map(RouteGroupBuilder ui, VersionedStore store, bool auth)
+    public static void Map(RouteGroupBuilder ui, VersionedStore store, IAccessStore access, bool auth)
     {
-        ui.MapGet("/", async (CancellationToken ct) =>
+        ui.MapGet("/", async (HttpContext http, CancellationToken ct) =>
         {
             var b = new StringBuilder();
-            b.Append("""
+            // As POST /api/repos: only admins create repos here (others can, by S3 CreateBucket).
+            if (ConsoleAccess.IsAdmin(http))
+                b.Append("""
                 <form method="post" action="/repos" class="row">
                 <label for="new-repo">New repo<input id="new-repo" name="name" required pattern="[A-Za-z0-9_\-]{1,63}" placeholder="images"></label>
                 <button type="submit">Create repo</button>
                 </form>
                 """);
-            var groups = (await store.ListBranchesAsync(ct)).GroupBy(x => x.Repo).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+            var groups = new List<IGrouping<string, BranchInfo>>();
+            // As GET /api/repos: only the repos the caller can read.
+            foreach (var g in (await store.ListBranchesAsync(ct)).GroupBy(x => x.Repo).OrderBy(g => g.Key, StringComparer.Ordinal))
+                if (await AdminAuthorization.CanReadAsync(http, access, g.Key, ct)) groups.Add(g);
             if (groups.Count == 0) { b.Append("<p class=\"muted\">No repos yet.</p>"); return ConsoleUi.Page("Repos", b.ToString(), auth); }
             b.Append("<table><caption class=\"muted\">Files and size are those of the default branch.</caption><thead><tr><th>Repo</th><th class=\"num\">Branches</th><th class=\"num\">Files</th><th class=\"num\">Size</th><th>Last commit</th></tr></thead><tbody>");
             foreach (var g in groups)
@@ -48,11 +55,14 @@ internal static class RepoPages
             return Results.Redirect(RepoUrl(name));
         });
 
-        ui.MapGet("/repos/{repo}", async (string repo, string? branch, CancellationToken ct) =>
+        ui.MapGet("/repos/{repo}", async (HttpContext http, string repo, string? branch, CancellationToken ct) =>
         {
             var branches = (await store.ListBranchesAsync(ct)).Where(x => x.Repo == repo).OrderBy(x => x.Name, StringComparer.Ordinal).ToList();
             if (branches.Count == 0) throw new StrataException(StoreError.NoSuchRepo, $"repo {repo} does not exist");
             var sel = branches.FirstOrDefault(x => x.Name == branch) ?? branches.FirstOrDefault(x => x.Name == Names.DefaultBranch) ?? branches[0];
+            // Forms the caller may not use are left out; their POSTs are refused anyway.
+            var writer = await ConsoleAccess.MayAsync(http, access, repo, RepoRole.Writer, ct);
+            var owner = await ConsoleAccess.MayAsync(http, access, repo, RepoRole.Owner, ct);
             var b = new StringBuilder();
             b.Append($"<form method=\"get\" action=\"{E(RepoUrl(repo))}\" class=\"row\"><label for=\"branch\">Branch<select id=\"branch\" name=\"branch\">");
             foreach (var br in branches) b.Append($"<option{(br == sel ? " selected" : "")}>{E(br.Name)}</option>");
@@ -63,7 +73,7 @@ internal static class RepoPages
             b.Append($"<h2>Branch {E(sel.Name)}</h2><p>");
             b.Append(head is null ? "No commits yet." : $"Head {ShortId(head.Id)}, {Time(head.Time)}: {E(head.Message)}. {Num(files)} files, {Size(size)}.");
             b.Append($"</p><p><a href=\"{E(FilesUrl(repo, sel.Name, ""))}\">Browse files</a> · <a href=\"{E(CommitsUrl(repo, sel.Name))}\">Commits</a></p>");
-            b.Append(await ExplicitCommitAsync(store, repo, sel.Name, ct));
+            b.Append(await ExplicitCommitAsync(store, repo, sel.Name, writer, ct));
 
             b.Append("<h2>Branches</h2><table><thead><tr><th>Branch</th><th>Head</th><th class=\"num\">Files</th><th class=\"num\">Size</th><th>Last commit</th><th>Actions</th></tr></thead><tbody>");
             foreach (var br in branches)
@@ -73,17 +83,20 @@ internal static class RepoPages
                 b.Append($"<tr><td><a href=\"{E(RepoUrl(repo))}?branch={Q(br.Name)}\">{E(br.Name)}</a></td><td>{(h is null ? "<span class=\"muted\">empty</span>" : ShortId(h.Id))}</td>");
                 b.Append($"<td class=\"num\">{Num(n)}</td><td class=\"num\">{Size(bytes)}</td><td>{(h is null ? "" : Time(h.Time))}</td><td>");
                 b.Append($"<a href=\"{E(FilesUrl(repo, br.Name, ""))}\">files</a> · <a href=\"{E(CommitsUrl(repo, br.Name))}\">commits</a> ");
-                b.Append(PostButton($"{RepoUrl(repo)}/branches/{Seg(br.Name)}/delete", "Delete", cls: "danger"));
+                if (owner) b.Append(PostButton($"{RepoUrl(repo)}/branches/{Seg(br.Name)}/delete", "Delete", cls: "danger"));
                 b.Append("</td></tr>");
             }
             b.Append("</tbody></table>");
-            b.Append($"""
+            if (owner)
+                b.Append($"""
                 <h2>New branch</h2>
                 <form method="post" action="{E(RepoUrl(repo))}/branches" class="row">
                 <label for="nb-name">Name<input id="nb-name" name="name" required pattern="[A-Za-z0-9_\-]{"{1,63}"}"></label>
                 <label for="nb-from">From (branch, commit id, master^, master~2; empty: an empty branch)<input id="nb-from" name="from" value="{E(head is null ? "" : sel.Name)}"></label>
                 <button type="submit">Create branch</button>
                 </form>
+                """);
+            b.Append($"""
                 <h2>Compare</h2>
                 <form method="get" action="{E(RepoUrl(repo))}/diff" class="row">
                 <label for="d-from">From<input id="d-from" name="from" value="{E(sel.Name)}^"></label>
@@ -125,25 +138,29 @@ internal static class RepoPages
     }
 
     /// <summary>The branch's open explicit commit (with finish and abandon), or a button to start one.</summary>
-    private static async Task<string> ExplicitCommitAsync(VersionedStore store, string repo, string branch, CancellationToken ct)
+    private static async Task<string> ExplicitCommitAsync(VersionedStore store, string repo, string branch, bool writer, CancellationToken ct)
     {
         var open = await store.Meta.GetOpenCommitAsync(repo, branch, ct);
         var action = $"{RepoUrl(repo)}/branches/{Seg(branch)}/commit/";
         if (open is null)
-            return "<section aria-labelledby=\"ec\"><h2 id=\"ec\">Explicit commit</h2><p>No open commit: every write is its own commit. Start one to group many writes into one commit.</p>"
-                + PostButton(action + "start", "Start commit") + "</section>";
+            return "<section aria-labelledby=\"ec\"><h2 id=\"ec\">Explicit commit</h2><p>No open commit: every write is its own commit."
+                + (writer ? " Start one to group many writes into one commit.</p>" + PostButton(action + "start", "Start commit") : "</p>") + "</section>";
         var @base = open.Base is null ? null : await store.Commits.GetAsync(open.Base, ct);
         var changed = 0;
         await foreach (var _ in TreeDiff.DiffAsync(store.Nodes, @base?.Root, open.Root, ct)) changed++;
         return $"""
             <section aria-labelledby="ec"><h2 id="ec">Explicit commit</h2>
             <p id="open-commit">Open commit {ShortId(open.Id)} started {Time(open.Started)}: <strong>{changed} changed file(s)</strong>, not visible until finished.</p>
+            {(writer ? FinishForms(action) : "")}
+            </section>
+            """;
+    }
+
+    private static string FinishForms(string action) => $"""
             <form method="post" action="{E(action)}finish" class="row">
             <label for="ec-msg">Message<input id="ec-msg" name="message" size="40"></label>
             <button type="submit">Finish commit</button>
             </form>
             {PostButton(action + "abandon", "Abandon commit", cls: "danger")}
-            </section>
             """;
-    }
 }
