@@ -42,7 +42,8 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
             Authenticator.VerifyPayloadHash(ctx);
             if (options.AuthEnabled)
             {
-                req.Principal = await _authenticator.AuthenticateAsync(ctx, ctx.RequestAborted).ConfigureAwait(false);
+                req.Principal = await AnonymousReaderAsync(req, bucket).ConfigureAwait(false)
+                    ?? await _authenticator.AuthenticateAsync(ctx, ctx.RequestAborted).ConfigureAwait(false);
                 if (Authorizer.Required(req.Operation) is { } role && Names.ParseBucket(bucket ?? "") is { } b)
                     await Authorizer.RequireAsync(req, b.Repo, role).ConfigureAwait(false);
             }
@@ -70,6 +71,18 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
             log.LogError(e, "request {RequestId} {Method} {Path} failed", requestId, ctx.Request.Method, ctx.Request.Path);
             await WriteErrorAsync(ctx, req, new S3Exception(S3ErrorCode.InternalError), requestId).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// An unsigned read of a repo that grants anonymous read (public-read) is let in as the
+    /// anonymous principal; any other unsigned request goes on to be refused by the authenticator.
+    /// </summary>
+    private static async Task<Principal?> AnonymousReaderAsync(S3Request req, string? bucket)
+    {
+        if (Authenticator.HasCredentials(req.Http) || Authorizer.Required(req.Operation) != RepoRole.Reader
+            || Names.ParseBucket(bucket ?? "") is not { } b)
+            return null;
+        return await req.Access!.GetRoleAsync(Principal.Everyone, b.Repo, req.Ct).ConfigureAwait(false) is not null ? Principal.Anonymous : null;
     }
 
     private static Task DispatchAsync(S3Request r) => r.Operation switch

@@ -14,6 +14,14 @@ public enum RepoRole
 /// </summary>
 public sealed record Principal(string User, bool IsAdmin, string Token)
 {
+    /// <summary>The grantee of a repo's anonymous read (S3's public-read): no user name can be "*".</summary>
+    public const string Everyone = "*";
+
+    /// <summary>An unsigned request, let in only where a repo grants <see cref="Everyone"/> a role.</summary>
+    public static Principal Anonymous { get; } = new(Everyone, false, "");
+
+    public bool IsAnonymous => User == Everyone;
+
     public string TokenId { get; init; } = "";
     public long LastUsedUnixMs { get; init; }
 }

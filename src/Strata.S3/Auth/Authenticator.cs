@@ -19,6 +19,14 @@ public sealed class Authenticator(IAccessStore access, TimeProvider clock)
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
     public const string ChunkSignerKey = "strata.chunk-signer";
 
+    /// <summary>Whether the request carries a signature of any form (header, presigned SigV4 or SigV2).</summary>
+    public static bool HasCredentials(HttpContext ctx)
+    {
+        var q = ctx.Request.Query;
+        return ctx.Request.Headers.ContainsKey("Authorization") || q.ContainsKey("X-Amz-Algorithm") || q.ContainsKey("X-Amz-Signature")
+            || q.ContainsKey("AWSAccessKeyId") || q.ContainsKey("Signature");
+    }
+
     public async Task<Principal> AuthenticateAsync(HttpContext ctx, CancellationToken ct)
     {
         var p = await AuthenticateSignatureAsync(ctx, ct).ConfigureAwait(false);

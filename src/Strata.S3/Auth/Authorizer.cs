@@ -12,11 +12,12 @@ public static class Authorizer
         S3Operation.ListBuckets or S3Operation.NotImplemented or S3Operation.MethodNotAllowed => null,
         // A new branch of an existing repo is the owner's to make, as on the admin API; a new repo is anyone's (see CreateBucket).
         S3Operation.CreateBucket => RepoRole.Owner,
-        S3Operation.DeleteBucket => RepoRole.Owner,
+        // Making a repo public-read is a grant: the owner's to make.
+        S3Operation.DeleteBucket or S3Operation.PutBucketAcl => RepoRole.Owner,
         S3Operation.PutObject or S3Operation.CopyObject or S3Operation.DeleteObject or S3Operation.DeleteObjects
             or S3Operation.CreateMultipartUpload or S3Operation.UploadPart or S3Operation.UploadPartCopy
             or S3Operation.CompleteMultipartUpload or S3Operation.AbortMultipartUpload or S3Operation.PutObjectAcl
-            or S3Operation.PutBucketAcl or S3Operation.PutBucketVersioning or S3Operation.DeleteObjectTagging
+            or S3Operation.PutBucketVersioning or S3Operation.DeleteObjectTagging
             or S3Operation.DeleteBucketSubresource => RepoRole.Writer,
         _ => RepoRole.Reader,
     };

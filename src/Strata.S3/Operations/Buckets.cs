@@ -45,7 +45,7 @@ public static class Buckets
         var b = r.Bucket;
         if (b.Snapshot is not null)
             throw new S3Exception(S3ErrorCode.InvalidBucketName, "a commit.branch.repo snapshot bucket cannot be created");
-        CannedAcl.Check(r);
+        var acl = CannedAcl.Check(r);
         // The body is an optional CreateBucketConfiguration; read it so malformed XML is refused.
         var cfg = await XmlIn.ReadAsync(r.Http.Request.Body, 64 << 10, r.Ct).ConfigureAwait(false);
         if (cfg is not null && cfg.Name.LocalName != "CreateBucketConfiguration")
@@ -58,6 +58,7 @@ public static class Buckets
         if (newRepo && r.Access is not null)
             foreach (var g in await r.Access.ListGrantsAsync(null, b.Repo, r.Ct).ConfigureAwait(false))
                 await r.Access.SetRoleAsync(g.User, g.Repo, null, r.Ct).ConfigureAwait(false);
+        if (acl == "public-read") await CannedAcl.ApplyToRepoAsync(r, b.Repo, acl).ConfigureAwait(false);
         // Whoever creates a repo owns it.
         if (newRepo && r.Principal is { IsAdmin: false } p)
         {

@@ -16,7 +16,7 @@ public static class CopyObject
         var key = r.RequiredKey;
         PutObject.ValidateKey(key);
         var bucket = r.WritableBucket;
-        CannedAcl.Check(r);
+        await CannedAcl.CheckObjectAsync(r, bucket.Repo).ConfigureAwait(false);
         var directive = r.Header("x-amz-metadata-directive") ?? "COPY";
         if (directive is not ("COPY" or "REPLACE"))
             throw new S3Exception(S3ErrorCode.InvalidArgument, "x-amz-metadata-directive must be COPY or REPLACE");

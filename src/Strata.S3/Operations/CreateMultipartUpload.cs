@@ -12,7 +12,7 @@ public static class CreateMultipartUpload
         var key = r.RequiredKey;
         PutObject.ValidateKey(key);
         var bucket = r.WritableBucket;
-        CannedAcl.Check(r);
+        await CannedAcl.CheckObjectAsync(r, bucket.Repo).ConfigureAwait(false);
         var (alg, type) = ChecksumSettings(r);
         var headers = ObjectHeaders.FromRequest(r);
         var u = await r.Store.Uploads.CreateAsync(bucket, key, headers, alg is { } a ? ChecksumAlgorithms.Name(a) : null, type, r.Ct).ConfigureAwait(false);

@@ -30,7 +30,7 @@ public static class PutObject
         var bucket = r.WritableBucket;
         await r.OpenAsync().ConfigureAwait(false); // NoSuchBucket before reading a large body
         RequireLength(r);
-        CannedAcl.Check(r);
+        await CannedAcl.CheckObjectAsync(r, bucket.Repo).ConfigureAwait(false);
         var headers = ObjectHeaders.FromRequest(r);
         var body = await RequestBody.ReceiveAsync(r).ConfigureAwait(false);
         var c = body.Content;

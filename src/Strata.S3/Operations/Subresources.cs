@@ -15,39 +15,63 @@ public static class Subresources
     public static async Task GetAclAsync(S3Request r)
     {
         await EnsureTargetAsync(r).ConfigureAwait(false);
+        var everyone = await CannedAcl.IsPublicAsync(r, r.Bucket.Repo).ConfigureAwait(false);
         await XmlOut.WriteAsync(r.Response, "AccessControlPolicy", w =>
         {
             w.Owner(r.Options);
             w.WriteStartElement("AccessControlList");
-            w.WriteStartElement("Grant");
-            w.WriteStartElement("Grantee");
-            w.WriteAttributeString("xmlns", "xsi", null, "http://www.w3.org/2001/XMLSchema-instance");
-            w.WriteAttributeString("xsi", "type", "http://www.w3.org/2001/XMLSchema-instance", "CanonicalUser");
-            w.El("ID", r.Options.OwnerId);
-            w.El("DisplayName", r.Options.OwnerName);
-            w.WriteEndElement();
-            w.El("Permission", "FULL_CONTROL");
-            w.WriteEndElement();
+            Grant(w, "CanonicalUser", "FULL_CONTROL", () =>
+            {
+                w.El("ID", r.Options.OwnerId);
+                w.El("DisplayName", r.Options.OwnerName);
+            });
+            if (everyone) Grant(w, "Group", "READ", () => w.El("URI", AllUsers));
             w.WriteEndElement();
         }, r.Ct).ConfigureAwait(false);
     }
 
-    /// <summary>Only the canned "private" ACL (what Strata has anyway) is accepted.</summary>
+    private const string AllUsers = "http://acs.amazonaws.com/groups/global/AllUsers";
+
+    private static void Grant(System.Xml.XmlWriter w, string type, string permission, Action grantee)
+    {
+        w.WriteStartElement("Grant");
+        w.WriteStartElement("Grantee");
+        w.WriteAttributeString("xmlns", "xsi", null, "http://www.w3.org/2001/XMLSchema-instance");
+        w.WriteAttributeString("xsi", "type", "http://www.w3.org/2001/XMLSchema-instance", type);
+        grantee();
+        w.WriteEndElement();
+        w.El("Permission", permission);
+        w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// The ACLs Strata can honour: the owner alone ("private"), or the owner plus anonymous read
+    /// (public-read), which is kept per repo; on an object, only what its repo has already.
+    /// </summary>
     public static async Task PutAclAsync(S3Request r)
     {
         await EnsureTargetAsync(r).ConfigureAwait(false);
-        CannedAcl.Check(r);
-        var canned = r.Header("x-amz-acl");
+        var wanted = CannedAcl.Check(r);
         var hasGrants = r.Http.Request.Headers.Keys.Any(h => h.StartsWith("x-amz-grant-", StringComparison.OrdinalIgnoreCase));
         var body = await XmlIn.ReadAsync(r.Http.Request.Body, 64 << 10, r.Ct).ConfigureAwait(false);
-        if (hasGrants || (canned is not null && canned != "private") || (body is not null && !OnlyOwnerFullControl(body, r.Options)))
-            throw new S3Exception(S3ErrorCode.NotImplemented, "Strata does not keep ACL grants; access is governed by tokens and repo roles");
+        if (body is not null) wanted ??= FromPolicy(body, r.Options);
+        if (hasGrants || wanted is null)
+            throw new S3Exception(S3ErrorCode.NotImplemented, "Strata keeps no ACL grants but the owner's and public-read; access is governed by tokens and repo roles");
+        var repo = r.Bucket.Repo;
+        if (r.Key is null)
+            await CannedAcl.ApplyToRepoAsync(r, repo, wanted).ConfigureAwait(false);
+        else if ((wanted == "public-read") != await CannedAcl.IsPublicAsync(r, repo).ConfigureAwait(false))
+            throw new S3Exception(S3ErrorCode.NotImplemented, $"Strata keeps access per repo, not per object: set the ACL of the bucket (repo {repo} is {(wanted == "public-read" ? "private" : "public-read")})");
     }
 
-    private static bool OnlyOwnerFullControl(System.Xml.Linq.XElement policy, S3Options o)
+    /// <summary>"private" or "public-read" for a policy that says exactly that, else null.</summary>
+    private static string? FromPolicy(System.Xml.Linq.XElement policy, S3Options o)
     {
         var grants = policy.Kid("AccessControlList")?.Kids("Grant").ToList() ?? [];
-        return grants.All(g => g.Kid("Permission")?.Value == "FULL_CONTROL" && g.Kid("Grantee")?.Kid("ID")?.Value == o.OwnerId);
+        bool Owner(System.Xml.Linq.XElement g) => g.Kid("Permission")?.Value == "FULL_CONTROL" && g.Kid("Grantee")?.Kid("ID")?.Value == o.OwnerId;
+        bool Everyone(System.Xml.Linq.XElement g) => g.Kid("Permission")?.Value == "READ" && g.Kid("Grantee")?.Kid("URI")?.Value == AllUsers;
+        if (grants.All(Owner)) return "private";
+        return grants.All(g => Owner(g) || Everyone(g)) ? "public-read" : null;
     }
 
     public static async Task GetObjectTaggingAsync(S3Request r)
