@@ -94,7 +94,8 @@ public static class StrataCli
             await using var _ = server;
             await server.StartAsync(ct);
             Console.WriteLine($"Strata S3 endpoint: {server.Endpoint}");
-            Console.WriteLine($"Admin API:          {server.AdminEndpoint}/api");
+            Console.WriteLine($"Admin API:          {server.AdminEndpoint}/api  (metrics: {server.AdminEndpoint}/metrics)");
+            Console.WriteLine($"Web console:        {server.AdminEndpoint}/");
             Console.WriteLine($"Data directory:     {server.DataDir}");
             Console.WriteLine($"Storage:            {server.StorageDescription}");
             if (server.AuthEnabled && server.RootToken.Length == 0)
