@@ -39,6 +39,11 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
             req.Operation = S3Router.Route(ctx.Request.Method, bucket, key, req.Has, ctx.Request.Headers.ContainsKey("x-amz-copy-source"));
             info.Operation = req.Operation;
             RequestLimits.Check(ctx.Request, options);
+            // A CORS preflight is unsigned by nature; with no CORS configuration (Strata keeps none) S3 refuses it so.
+            if (HttpMethods.IsOptions(ctx.Request.Method))
+                throw ctx.Request.Headers.Origin.Count == 0
+                    ? new S3Exception(S3ErrorCode.InvalidRequest, "Insufficient information. Origin request header needed.")
+                    : new S3Exception(S3ErrorCode.AccessForbidden, "CORSResponse: CORS is not enabled for this bucket.");
             Authenticator.VerifyPayloadHash(ctx);
             if (options.AuthEnabled)
             {

@@ -103,6 +103,21 @@ public sealed class HostileInputTests(ServerFixture fx) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task CorsPreflightsAreRefusedAsByABucketWithoutCorsConfiguration()
+    {
+        var bucket = await BucketWithObjectAsync();
+        using var http = new HttpClient();
+        using var bare = await http.SendAsync(new HttpRequestMessage(HttpMethod.Options, $"{fx.Endpoint}/{bucket}/k"));
+        AssertS3Error(HttpStatusCode.BadRequest, "InvalidRequest", (bare.StatusCode, await bare.Content.ReadAsStringAsync()));
+        var preflight = new HttpRequestMessage(HttpMethod.Options, $"{fx.Endpoint}/{bucket}/k");
+        preflight.Headers.Add("Origin", "http://example.test");
+        preflight.Headers.Add("Access-Control-Request-Method", "GET");
+        using var refused = await http.SendAsync(preflight);
+        AssertS3Error(HttpStatusCode.Forbidden, "AccessForbidden", (refused.StatusCode, await refused.Content.ReadAsStringAsync()));
+        Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    [Fact]
     public async Task AStalledBodyEndsInRequestTimeoutAndStoresNothing()
     {
         var bucket = await BucketWithObjectAsync();

@@ -57,7 +57,8 @@ public sealed class Authenticator(IAccessStore access, TimeProvider clock)
         var now = clock.GetUtcNow();
         if (c.Presigned)
         {
-            if (now > c.Time.AddSeconds(c.ExpiresSeconds)) throw new S3Exception(S3ErrorCode.AccessDenied, "Request has expired");
+            // At the instant of expiry the URL is expired already (X-Amz-Expires=0 never works).
+            if (now >= c.Time.AddSeconds(c.ExpiresSeconds)) throw new S3Exception(S3ErrorCode.AccessDenied, "Request has expired");
             if (c.Time > now + MaxSkew) throw new S3Exception(S3ErrorCode.AccessDenied, "Request is not valid yet");
         }
         else if ((now - c.Time).Duration() > MaxSkew) throw new S3Exception(S3ErrorCode.RequestTimeTooSkewed);

@@ -4,6 +4,7 @@ namespace Strata.S3.Errors;
 public enum S3ErrorCode
 {
     AccessDenied,
+    AccessForbidden,
     AuthorizationHeaderMalformed,
     AuthorizationQueryParametersError,
     BadDigest,

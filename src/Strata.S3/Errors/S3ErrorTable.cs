@@ -5,6 +5,7 @@ public static class S3ErrorTable
 {
     private static readonly Dictionary<S3ErrorCode, (int Status, string Message)> Table = new()
     {
+        [S3ErrorCode.AccessForbidden] = (403, "CORSResponse: This CORS request is not allowed."),
         [S3ErrorCode.AccessDenied] = (403, "Access Denied"),
         [S3ErrorCode.AuthorizationHeaderMalformed] = (400, "The authorization header is malformed."),
         [S3ErrorCode.AuthorizationQueryParametersError] = (400, "Error parsing the X-Amz-Credential parameter."),
