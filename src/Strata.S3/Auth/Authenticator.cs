@@ -100,7 +100,7 @@ public sealed class Authenticator(IAccessStore access, TimeProvider clock)
         var expiresText = req.Query("Expires") ?? throw new S3Exception(S3ErrorCode.AccessDenied, "Expires is missing");
         if (!long.TryParse(expiresText, NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
             throw new S3Exception(S3ErrorCode.AccessDenied, "Expires is not a number");
-        if (clock.GetUtcNow().ToUnixTimeSeconds() > expires) throw new S3Exception(S3ErrorCode.AccessDenied, "Request has expired");
+        if (clock.GetUtcNow().ToUnixTimeSeconds() >= expires) throw new S3Exception(S3ErrorCode.AccessDenied, "Request has expired");
         var principal = await FindAsync(keyId, ct).ConfigureAwait(false);
         if (!SigV2Paths(req.RawPath).Any(p => SameAscii(SigV2.Signature(principal.Token, SigV2.StringToSign(req with { RawPath = p }, expiresText)), sig)))
             throw new S3Exception(S3ErrorCode.SignatureDoesNotMatch);
