@@ -417,6 +417,25 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         return open;
     }
 
+    /// <summary>
+    /// The files an open commit wrote carry their write time; finished, they were all modified when
+    /// the commit was made (S3's LastModified, which sync tools compare), so they are re-stamped
+    /// with the finish time first. Costs the size of the change, like the version rows.
+    /// </summary>
+    private async Task<OpenCommit> StampFinishTimeAsync(OpenCommit open, Hash? baseRoot, DateTimeOffset now, CancellationToken ct)
+    {
+        var ms = now.ToUnixTimeMilliseconds();
+        var stamps = new List<Mutation>();
+        await foreach (var ch in TreeDiff.DiffAsync(Nodes, baseRoot, open.Root, ct).ConfigureAwait(false))
+            if (ch.New is { } f && f.CommitId == open.Id && f.ModifiedUnixMs != ms) stamps.Add(new Mutation(ch.Key, f with { ModifiedUnixMs = ms }));
+        if (stamps.Count == 0) return open;
+        var writer = new TreeWriter(Nodes);
+        var root = await writer.ApplyAsync(open.Root, stamps, ct).ConfigureAwait(false);
+        if (!await meta.TryUpdateOpenCommitAsync(open, open.Root, root, writer.NewNodes, ProtectedSince(now), ct).ConfigureAwait(false))
+            throw new StrataException(StoreError.ConflictRetriesExhausted, "the commit changed while finishing; try again");
+        return open with { Root = root };
+    }
+
     /// <summary>Finishes the branch's open commit: all its changes become visible at once, as one commit.</summary>
     public async Task<CommitInfo> FinishCommitAsync(string repo, string branch, string? message, CancellationToken ct)
     {
@@ -428,6 +447,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
                 ?? throw new StrataException(StoreError.NoOpenCommit, $"branch {branch} of repo {repo} has no open commit");
             var now = _clock.GetUtcNow();
             var @base = open.Base is null ? null : await Commits.GetAsync(open.Base, ct).ConfigureAwait(false);
+            open = await StampFinishTimeAsync(open, @base?.Root, now, ct).ConfigureAwait(false);
             var commit = new CommitInfo(open.Id, repo, open.Base, open.Root, (@base?.Height ?? 0) + 1,
                 await Commits.SkipForChildAsync(@base, ct).ConfigureAwait(false), now, message ?? "explicit commit");
             // The version index learns the changed keys from a diff: it costs the size of the change.

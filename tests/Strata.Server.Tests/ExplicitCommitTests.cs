@@ -50,6 +50,29 @@ public class ExplicitCommitTests(ServerFixture fx) : IClassFixture<ServerFixture
     }
 
     [Fact]
+    public async Task FilesOfAFinishedCommitWereLastModifiedWhenItFinished()
+    {
+        using var s3 = fx.Client();
+        using var admin = fx.Admin();
+        var bucket = ServerFixture.NewBucket();
+        var repo = bucket.Split('.')[1];
+        await s3.PutBucketAsync(bucket);
+        (await admin.PostAsync($"/api/repos/{repo}/branches/master/commit", null)).EnsureSuccessStatusCode();
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "early", ContentBody = "written first" });
+        await Task.Delay(TimeSpan.FromSeconds(2.2)); // LastModified has whole seconds
+        var finish = await admin.PostAsJsonAsync($"/api/repos/{repo}/branches/master/commit/finish", new { message = "late" });
+        finish.EnsureSuccessStatusCode();
+        using var commit = JsonDocument.Parse(await finish.Content.ReadAsStringAsync());
+        var finished = commit.RootElement.GetProperty("time").GetDateTimeOffset();
+        var head = await s3.GetObjectMetadataAsync(bucket, "early");
+        Assert.Equal(finished.ToUnixTimeSeconds(), new DateTimeOffset(head.LastModified!.Value.ToUniversalTime(), TimeSpan.Zero).ToUnixTimeSeconds());
+        var listed = (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects!.Single();
+        Assert.Equal(finished.ToUnixTimeSeconds(), new DateTimeOffset(listed.LastModified!.Value.ToUniversalTime(), TimeSpan.Zero).ToUnixTimeSeconds());
+        var version = (await s3.ListVersionsAsync(new ListVersionsRequest { BucketName = bucket })).Versions!.Single();
+        Assert.Equal(finished.ToUnixTimeSeconds(), new DateTimeOffset(version.LastModified!.Value.ToUniversalTime(), TimeSpan.Zero).ToUnixTimeSeconds());
+    }
+
+    [Fact]
     public async Task AbandonedCommitLeavesNoTrace()
     {
         using var s3 = fx.Client();
