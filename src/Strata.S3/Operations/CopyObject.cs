@@ -25,7 +25,7 @@ public static class CopyObject
         if (directive == "COPY" && src.Bucket == bucket && src.Key == key && src.VersionId is null)
             throw new S3Exception(S3ErrorCode.InvalidRequest,
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
-        var headers = directive == "REPLACE" ? ObjectHeaders.FromRequest(r) : src.Entry.Headers;
+        var headers = directive == "REPLACE" ? ObjectHeaders.FromRequest(r.Http.Request) : src.Entry.Headers;
         var conditional = r.Header("If-Match") is not null || r.Header("If-None-Match") is not null;
         FileEntry? written = null;
         var commit = await r.Store.CommitAsync(bucket, async ctx =>

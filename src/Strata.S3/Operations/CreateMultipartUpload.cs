@@ -14,7 +14,7 @@ public static class CreateMultipartUpload
         var bucket = r.WritableBucket;
         await CannedAcl.CheckObjectAsync(r, bucket.Repo).ConfigureAwait(false);
         var (alg, type) = ChecksumSettings(r);
-        var headers = ObjectHeaders.FromRequest(r);
+        var headers = ObjectHeaders.FromRequest(r.Http.Request);
         var u = await r.Store.Uploads.CreateAsync(bucket, key, headers, alg is { } a ? ChecksumAlgorithms.Name(a) : null, type, r.Ct).ConfigureAwait(false);
         if (u.ChecksumAlgorithm is not null)
         {

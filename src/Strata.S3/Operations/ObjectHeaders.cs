@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Strata.Core;
-using Strata.S3.Errors;
 
 namespace Strata.S3.Operations;
 
@@ -19,10 +18,9 @@ public static class ObjectHeaders
         ("response-content-disposition", "Content-Disposition"), ("response-content-encoding", "Content-Encoding"),
     ];
 
-    /// <summary>Picks the storable headers of a PUT (or CreateMultipartUpload, or a copy that replaces them); MetadataTooLarge past the limit.</summary>
-    public static List<KeyValuePair<string, string>> FromRequest(S3Request r)
+    /// <summary>Picks the storable headers of a PUT (or CreateMultipartUpload, or a copy that replaces them); their size was checked by RequestLimits.</summary>
+    public static List<KeyValuePair<string, string>> FromRequest(HttpRequest req)
     {
-        var req = r.Http.Request;
         var list = new List<KeyValuePair<string, string>>();
         foreach (var (name, value) in req.Headers)
         {
@@ -37,11 +35,6 @@ public static class ObjectHeaders
             if (Stored.Contains(n) || n.StartsWith("x-amz-meta-", StringComparison.Ordinal))
                 list.Add(new(n, v));
         }
-        // As S3 counts it: the UTF-8 bytes of each name (without x-amz-meta-) and value.
-        var metadata = list.Where(kv => kv.Key.StartsWith("x-amz-meta-", StringComparison.Ordinal))
-            .Sum(kv => System.Text.Encoding.UTF8.GetByteCount(kv.Key) - "x-amz-meta-".Length + System.Text.Encoding.UTF8.GetByteCount(kv.Value));
-        if (metadata > r.Options.MaxMetadataBytes)
-            throw new S3Exception(S3ErrorCode.MetadataTooLarge, $"Your metadata headers are {metadata} bytes; the limit is {r.Options.MaxMetadataBytes}.");
         if (!list.Any(kv => kv.Key == "content-type")) list.Add(new("content-type", DefaultContentType));
         list.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         return list;

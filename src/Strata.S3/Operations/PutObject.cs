@@ -31,7 +31,7 @@ public static class PutObject
         await r.OpenAsync().ConfigureAwait(false); // NoSuchBucket before reading a large body
         RequireLength(r);
         await CannedAcl.CheckObjectAsync(r, bucket.Repo).ConfigureAwait(false);
-        var headers = ObjectHeaders.FromRequest(r);
+        var headers = ObjectHeaders.FromRequest(r.Http.Request);
         var body = await RequestBody.ReceiveAsync(r).ConfigureAwait(false);
         var c = body.Content;
         var etag = "\"" + Convert.ToHexStringLower(c.Md5) + "\"";
