@@ -8,7 +8,7 @@ namespace Strata.Cli;
 internal static class Commands
 {
     public static IEnumerable<Command> All(CliConsole console) =>
-        [Repo(console), Branch(console), Commit(console), FileCommands.Create(console), Diff(console), .. MaintenanceCommands.Create(console), AuthCommands.Create(console)];
+        [Repo(console), Branch(console), Commit(console), FileCommands.Create(console), Diff(console), PurgeCommand.Create(console), .. MaintenanceCommands.Create(console), AuthCommands.Create(console)];
 
     /// <summary>Adds a subcommand whose action gets the admin client; JSON answers print raw with --json, else through render.</summary>
     internal static Command Leaf(CliConsole console, string name, string description, Argument[] args,

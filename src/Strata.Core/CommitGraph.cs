@@ -6,7 +6,8 @@ namespace Strata.Core;
 /// <summary>
 /// Commit lookups and ancestry. Each commit stores a skip pointer (the scheme of Bitcoin's
 /// CBlockIndex::pskip) so that the ancestor at any height is reached in O(log N) reads instead
-/// of walking the whole history. Commits are immutable, so they are cached freely.
+/// of walking the whole history. Commits are immutable but for a purge's rewrite of a root,
+/// so they are cached until a branch read shows a purge happened (<see cref="Forget"/>).
 /// </summary>
 public sealed class CommitGraph(IMetadataStore meta)
 {
@@ -23,6 +24,9 @@ public sealed class CommitGraph(IMetadataStore meta)
         }
         return c;
     }
+
+    /// <summary>Drops every cached commit: a purge rewrote some roots (see <see cref="BranchInfo.Purges"/>).</summary>
+    public void Forget() => _cache.Clear();
 
     private async Task<CommitInfo> MustGetAsync(string id, CancellationToken ct) =>
         await GetAsync(id, ct).ConfigureAwait(false) ?? throw new StrataException(StoreError.Corrupt, $"commit {id} is missing");

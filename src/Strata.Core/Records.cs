@@ -7,6 +7,12 @@ public sealed record BranchInfo(string Repo, string Name, string? Head, DateTime
     /// (0: keep everything). Read with the branch on every request, so no node relies on a cached view of it.
     /// </summary>
     public long Floor { get; init; }
+
+    /// <summary>
+    /// How many purges (permanent version deletes) have rewritten commits of this branch's repo. Commits
+    /// are cached as immutable; a node that sees this change drops its cache (see <see cref="VersionedStore.PurgeAsync"/>).
+    /// </summary>
+    public long Purges { get; init; }
 }
 
 /// <summary>
@@ -27,7 +33,18 @@ public sealed record CommitInfo(
 public sealed record VersionRow(string Key, string CommitId, long Height, bool IsDelete, long Size, string ETag, long ModifiedUnixMs);
 
 /// <summary>A commit about to be stored, with the version rows of the keys it changed.</summary>
-public sealed record NewCommit(CommitInfo Commit, IReadOnlyCollection<VersionRow> Versions);
+public sealed record NewCommit(CommitInfo Commit, IReadOnlyCollection<VersionRow> Versions)
+{
+    /// <summary>
+    /// For the first commit of a chain: the root its parent had when the changes were built on it. A
+    /// purge rewrites a commit's root in place, so the head's id alone does not say the tree is unchanged;
+    /// null when the writer does not check (the parent's root is then not compared).
+    /// </summary>
+    public ParentRoot? Base { get; init; }
+}
+
+/// <summary>The root a parent commit had when a writer read it (Root null: an empty tree).</summary>
+public sealed record ParentRoot(Hash? Root);
 
 /// <summary>
 /// An explicit commit in progress on a branch: writes to the branch build up its tree (Root)

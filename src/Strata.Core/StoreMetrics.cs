@@ -12,6 +12,7 @@ public static class StoreMetrics
     private static readonly Meter Meter = new(MeterName);
 
     public static readonly Counter<long> Commits = Meter.CreateCounter<long>("strata.commits", "{commit}", "commits stored by this node");
+    public static readonly Counter<long> Purges = Meter.CreateCounter<long>("strata.purges", "{purge}", "versions permanently deleted by this node");
     public static readonly Counter<long> CasRetries = Meter.CreateCounter<long>("strata.cas.retries", "{retry}",
         "branch-head compare-and-swaps this node lost (another writer moved the head first) and retried");
     public static readonly Histogram<long> GroupSize = Meter.CreateHistogram<long>("strata.commit.group.size", "{commit}",

@@ -22,6 +22,8 @@ public enum StoreError
     /// <summary>A write took longer than the garbage collector's grace period while a collection ran; it is refused and can be retried.</summary>
     GcExpired,
     GcRunning,
+    /// <summary>A purge would erase a version other branches still hold, and was not asked to erase it everywhere.</summary>
+    VersionShared,
 }
 
 public sealed class StrataException(StoreError error, string message) : Exception(message)

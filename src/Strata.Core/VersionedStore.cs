@@ -57,6 +57,9 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     public Maintenance.Retention Retention => _retention ??= new Maintenance.Retention(meta, Commits, clock);
     private Maintenance.Retention? _retention;
     private MultipartUploads? _uploads;
+    /// <summary>Permanent deletes of versions.</summary>
+    public Purger Purges => _purger ??= new Purger(this, _clock);
+    private Purger? _purger;
 
     public Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct) => meta.ListBranchesAsync(ct);
 
@@ -73,8 +76,22 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     }
 
     public async Task<BranchInfo> GetBranchAsync(string repo, string branch, CancellationToken ct) =>
-        await meta.GetBranchAsync(repo, branch, ct).ConfigureAwait(false)
+        Observe(await meta.GetBranchAsync(repo, branch, ct).ConfigureAwait(false))
         ?? throw new StrataException(StoreError.NoSuchBranch, $"branch {branch} of repo {repo} does not exist");
+
+    private readonly ConcurrentDictionary<string, long> _purgesSeen = new();
+
+    /// <summary>
+    /// Drops the commit cache when a branch read shows a purge rewrote commits of its repo since this
+    /// process last looked (on any node: the count is in the shared metadata store).
+    /// </summary>
+    internal BranchInfo? Observe(BranchInfo? br)
+    {
+        if (br is null) return null;
+        var seen = _purgesSeen.GetOrAdd(br.Repo, -1);
+        if (seen != br.Purges && _purgesSeen.TryUpdate(br.Repo, br.Purges, seen) && (seen >= 0 || br.Purges > 0)) Commits.Forget();
+        return br;
+    }
 
     /// <summary>What a reader of the bucket sees now: the branch head, or the pinned snapshot commit.</summary>
     public async Task<Snapshot> OpenAsync(BucketRef bucket, CancellationToken ct)
@@ -115,7 +132,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             start = snap.Commit;
         else if (start is null && Names.IsValidName(expr.Base))
         {
-            var br = await meta.GetBranchAsync(snap.Bucket.Repo, expr.Base, ct).ConfigureAwait(false);
+            var br = Observe(await meta.GetBranchAsync(snap.Bucket.Repo, expr.Base, ct).ConfigureAwait(false));
             if (br?.Head is not null) start = await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
         }
         if (start is not null && start.Repo == snap.Bucket.Repo)
@@ -141,7 +158,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             start = c;
         else
         {
-            var br = await meta.GetBranchAsync(repo, expr.Base, ct).ConfigureAwait(false)
+            var br = Observe(await meta.GetBranchAsync(repo, expr.Base, ct).ConfigureAwait(false))
                 ?? throw new StrataException(StoreError.NoSuchVersion, $"'{expr.Base}' is neither a branch nor a commit of repo {repo}");
             if (br.Head is null)
                 return expr.Back == 0 && expr.FromFirst is null ? null : throw new StrataException(StoreError.NoSuchVersion, $"branch {expr.Base} has no commits");
@@ -318,14 +335,14 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
                     continue;
                 }
                 var root = await writer.ApplyAsync(parent?.Root, mutations, ct).ConfigureAwait(false);
-                if (root == parent?.Root && (parent is not null || root is null))
+                if (root == parent?.Root && (parent is not null || root is null) && !mutations.Any(m => m.Marker))
                 {
                     outcomes.Add((w, null, null));
                     continue;
                 }
                 var skip = await SkipInChainAsync(head, chain, parent, ct).ConfigureAwait(false);
                 var commit = new CommitInfo(context.Id, bucket.Repo, parent?.Id, root, (parent?.Height ?? 0) + 1, skip, now, w.Message);
-                chain.Add(new NewCommit(commit, VersionRows(mutations, commit)));
+                chain.Add(new NewCommit(commit, VersionRows(mutations, commit)) { Base = chain.Count == 0 ? new ParentRoot(head?.Root) : null });
                 outcomes.Add((w, commit, null));
                 parent = commit;
             }
@@ -375,7 +392,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             ? new VersionRow(m.Key, commit.Id, commit.Height, false, v.Size, v.ETag, v.ModifiedUnixMs)
             : new VersionRow(m.Key, commit.Id, commit.Height, true, 0, "", commit.TimeUnixMs)).ToList();
 
-    private SemaphoreSlim BranchGate(string repo, string branch) => _branchLocks.GetOrAdd(repo + "/" + branch, _ => new SemaphoreSlim(1, 1));
+    internal SemaphoreSlim BranchGate(string repo, string branch) => _branchLocks.GetOrAdd(repo + "/" + branch, _ => new SemaphoreSlim(1, 1));
 
     private sealed class BranchQueue
     {

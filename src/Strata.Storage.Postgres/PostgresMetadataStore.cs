@@ -125,10 +125,10 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
     private static Hash? NullableHash(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : Hash.FromBytes(r.GetFieldValue<byte[]>(i));
     private static DateTimeOffset Time(NpgsqlDataReader r, int i) => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
 
-    private const string BranchCols = "repo, name, head, created, floor";
+    private const string BranchCols = "repo, name, head, created, floor, purges";
 
     private static BranchInfo ReadBranch(NpgsqlDataReader r) =>
-        new(r.GetString(0), r.GetString(1), NullableString(r, 2), Time(r, 3)) { Floor = r.GetInt64(4) };
+        new(r.GetString(0), r.GetString(1), NullableString(r, 2), Time(r, 3)) { Floor = r.GetInt64(4), Purges = r.GetInt64(5) };
 
     public async Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct)
     {
@@ -206,6 +206,12 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
                 await tx.RollbackAsync(ct).ConfigureAwait(false);
                 return false;
             }
+        }
+        // After the CAS took the branch row: a purge holds that row until it commits, so this read sees its rewrite.
+        if (expectedHead is not null && chain[0].Base is { } b && !await RootIsAsync(c, expectedHead, b.Root, ct).ConfigureAwait(false))
+        {
+            await tx.RollbackAsync(ct).ConfigureAwait(false);
+            return false;
         }
         await using (var batch = new NpgsqlBatch(c))
         {

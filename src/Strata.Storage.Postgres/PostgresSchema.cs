@@ -88,6 +88,13 @@ internal static class PostgresSchema
             target text NOT NULL, detail text NOT NULL);
         CREATE INDEX roles_by_repo ON roles(repo, user_name);
         """,
+        // 5: permanent version deletes (purges) rewrite commit roots in place; nodes that cache commits
+        // notice by this count changing on the branch rows they read anyway.
+        """
+        ALTER TABLE branches ADD COLUMN purges bigint NOT NULL DEFAULT 0;
+        CREATE TABLE purged(repo text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, commit_id text COLLATE "C" NOT NULL,
+            at bigint NOT NULL, PRIMARY KEY(repo, key, commit_id));
+        """,
     ];
 
     public static int Latest => Migrations.Length;

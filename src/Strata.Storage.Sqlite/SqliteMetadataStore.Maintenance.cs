@@ -12,7 +12,7 @@ public sealed partial class SqliteMetadataStore
     // Columns added after the first release, to databases made before them.
     private static void MigrateColumns(SqliteConnection c)
     {
-        foreach (var (table, column) in new[] { ("nodes", "touched"), ("branches", "floor") })
+        foreach (var (table, column) in new[] { ("nodes", "touched"), ("branches", "floor"), ("branches", "purges") })
         {
             using var cols = Cmd(c, "SELECT 1 FROM pragma_table_info($t) WHERE name=$c", ("$t", table), ("$c", column));
             if (cols.ExecuteScalar() is null) Exec(c, $"ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"); // names from the list above, not input

@@ -37,6 +37,9 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
                 commit_id TEXT NOT NULL, is_delete INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
                 modified INTEGER NOT NULL, PRIMARY KEY(repo, key, height, commit_id)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS versions_by_commit ON versions(repo, commit_id, key);
+            -- Versions erased by a purge (permanent version delete).
+            CREATE TABLE IF NOT EXISTS purged(repo TEXT NOT NULL, key TEXT NOT NULL, commit_id TEXT NOT NULL, at INTEGER NOT NULL,
+                PRIMARY KEY(repo, key, commit_id)) WITHOUT ROWID;
             -- Listings read a key's versions newest first: this order is what the index must give.
             CREATE INDEX IF NOT EXISTS versions_newest_first ON versions(repo, key, height DESC);
             CREATE TABLE IF NOT EXISTS open_commits(repo TEXT NOT NULL, branch TEXT NOT NULL, id TEXT NOT NULL,
@@ -78,12 +81,12 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
     }
 
     private static BranchInfo ReadBranch(SqliteDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))) { Floor = r.GetInt64(4) };
+        new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))) { Floor = r.GetInt64(4), Purges = r.GetInt64(5) };
 
     public Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct)
     {
         using var c = Open();
-        using var cmd = Cmd(c, "SELECT repo, name, head, created, floor FROM branches ORDER BY repo, name");
+        using var cmd = Cmd(c, "SELECT repo, name, head, created, floor, purges FROM branches ORDER BY repo, name");
         using var r = cmd.ExecuteReader();
         var list = new List<BranchInfo>();
         while (r.Read()) list.Add(ReadBranch(r));
@@ -93,7 +96,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
     public Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct)
     {
         using var c = Open();
-        using var cmd = Cmd(c, "SELECT repo, name, head, created, floor FROM branches WHERE repo=$r AND name=$b", ("$r", repo), ("$b", branch));
+        using var cmd = Cmd(c, "SELECT repo, name, head, created, floor, purges FROM branches WHERE repo=$r AND name=$b", ("$r", repo), ("$b", branch));
         using var r = cmd.ExecuteReader();
         return Task.FromResult(r.Read() ? ReadBranch(r) : null);
     }
@@ -170,7 +173,8 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
         using var c = Open();
         using var tx = c.BeginTransaction(); // BEGIN IMMEDIATE: ordered with the GC cutoff's publication
         RequireNotExpired(c, tx, protectedSinceUnixMs);
-        if (!CasHead(c, tx, branch, expectedHead, chain[^1].Commit.Repo, chain[^1].Commit.Id))
+        if (!CasHead(c, tx, branch, expectedHead, chain[^1].Commit.Repo, chain[^1].Commit.Id)
+            || (expectedHead is not null && chain[0].Base is { } b && !RootIs(c, tx, expectedHead, b.Root)))
         {
             tx.Rollback();
             return Task.FromResult(false);

@@ -1,7 +1,10 @@
 namespace Strata.Core.Tree;
 
-/// <summary>A change to one key: a new entry, or null to remove it.</summary>
-public readonly record struct Mutation(string Key, FileEntry? Value);
+/// <summary>
+/// A change to one key: a new entry, or null to remove it. A removal with <paramref name="Marker"/> makes a
+/// commit (a delete marker, as a versioned S3 bucket writes) even when the key was already absent.
+/// </summary>
+public readonly record struct Mutation(string Key, FileEntry? Value, bool Marker = false);
 
 /// <summary>
 /// Applies a batch of mutations to a copy-on-write B+tree. Only the nodes on the paths to

@@ -21,6 +21,7 @@ public static class ErrorMapper
         StoreError.InvalidPartOrder => new S3Exception(S3ErrorCode.InvalidPartOrder, e.Message),
         StoreError.EntityTooSmall => new S3Exception(S3ErrorCode.EntityTooSmall, e.Message),
         StoreError.CommitOpen or StoreError.NoOpenCommit => new S3Exception(S3ErrorCode.InvalidRequest, e.Message),
+        StoreError.VersionShared => new S3Exception(S3ErrorCode.VersionInOtherBranches, e.Message),
         _ => new S3Exception(S3ErrorCode.InternalError),
     };
 }

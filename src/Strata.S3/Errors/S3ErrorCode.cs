@@ -43,6 +43,8 @@ public enum S3ErrorCode
     NotImplemented,
     NotModified,
     OperationAborted,
+    /// <summary>Strata's own: a permanent version delete refused because other branches' history holds the version.</summary>
+    VersionInOtherBranches,
     PreconditionFailed,
     RequestHeaderSectionTooLarge,
     RequestTimeout,

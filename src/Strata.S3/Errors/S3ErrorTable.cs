@@ -44,6 +44,7 @@ public static class S3ErrorTable
         [S3ErrorCode.ObjectLockConfigurationNotFoundError] = (404, "Object Lock configuration does not exist for this bucket"),
         [S3ErrorCode.NotImplemented] = (501, "A header or query you provided implies functionality that is not implemented."),
         [S3ErrorCode.NotModified] = (304, "Not Modified"),
+        [S3ErrorCode.VersionInOtherBranches] = (409, "The version is also in the history of other branches."),
         [S3ErrorCode.OperationAborted] = (409, "A conflicting conditional operation is currently in progress against this resource. Please try again."),
         [S3ErrorCode.PreconditionFailed] = (412, "At least one of the preconditions you specified did not hold."),
         [S3ErrorCode.RequestHeaderSectionTooLarge] = (400, "Your request header section exceeds the maximum allowed size."),

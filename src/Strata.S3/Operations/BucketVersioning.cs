@@ -3,9 +3,19 @@ using Strata.S3.Xml;
 
 namespace Strata.S3.Operations;
 
-/// <summary>GetBucketVersioning / PutBucketVersioning: every Strata bucket is versioned, always.</summary>
+/// <summary>
+/// GetBucketVersioning / PutBucketVersioning: every Strata bucket is versioned, always. Whether a client
+/// enabled it explicitly is remembered, because that is when it expects a versioned S3 bucket's
+/// delete semantics: a delete marker for every delete, even of an absent key, and conditional deletes
+/// that fail against a delete marker. Without it a deleted key is simply gone, as in a plain bucket.
+/// </summary>
 public static class BucketVersioning
 {
+    private static string Setting(Strata.Core.BucketRef b) => $"versioning-enabled/{b.Repo}/{b.Branch}";
+
+    internal static async Task<bool> ExplicitlyEnabledAsync(S3Request r, Strata.Core.BucketRef b) =>
+        await r.Store.Meta.GetSettingAsync(Setting(b), r.Ct).ConfigureAwait(false) is not null;
+
     public static async Task GetBucketVersioningAsync(S3Request r)
     {
         await r.OpenAsync().ConfigureAwait(false);
@@ -21,6 +31,7 @@ public static class BucketVersioning
         switch (status)
         {
             case "Enabled":
+                await r.Store.Meta.SetSettingAsync(Setting(r.Bucket), "Enabled", r.Ct).ConfigureAwait(false);
                 return;
             case "Suspended":
                 throw new S3Exception(S3ErrorCode.NotImplemented,

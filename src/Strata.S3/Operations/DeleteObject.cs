@@ -1,35 +1,95 @@
 using System.Globalization;
+using Strata.Core;
 using Strata.Core.Tree;
 using Strata.S3.Errors;
 using Strata.S3.Xml;
 
 namespace Strata.S3.Operations;
 
-/// <summary>DeleteObject and DeleteObjects: each request removes its keys in one commit.</summary>
+/// <summary>
+/// DeleteObject and DeleteObjects: each request removes its keys in one commit; a versionId makes the
+/// delete permanent (a purge of that version, see Purger).
+/// </summary>
 public static class DeleteObject
 {
     public const int MaxKeys = 1000;
 
-    private static string VersionRefused(string v) =>
-        $"Strata history is immutable: version {v} cannot be deleted; delete the key without versionId to remove it from the branch";
+    /// <summary>The conditions of a delete (If-Match, x-amz-if-match-last-modified-time, x-amz-if-match-size).</summary>
+    private readonly record struct Preconditions(string? IfMatch, DateTimeOffset? Time, long? Size)
+    {
+        public bool Allow(FileEntry f) => Conditions.DeleteAllowed(f, IfMatch, Time, Size);
+
+        public bool Allow(VersionRow v) => v.IsDelete
+            ? AllowMarker
+            : Conditions.DeleteAllowed(new FileEntry { Size = v.Size, ETag = v.ETag, ModifiedUnixMs = v.ModifiedUnixMs, ContentHash = default, CommitId = v.CommitId, Chunks = [] }, IfMatch, Time, Size);
+
+        /// <summary>A delete marker has no ETag, time or size to match: only If-Match: * holds (it exists).</summary>
+        public bool None => IfMatch is null && Time is null && Size is null;
+
+        public bool AllowMarker => (IfMatch is null || IfMatch.Trim() == "*") && Time is null && Size is null;
+    }
+
+    /// <summary>
+    /// A permanent delete of one version (a purge: see Purger). It rewrites history, so it takes the
+    /// owner role, not just writer (S3 too keeps s3:DeleteObjectVersion apart from s3:DeleteObject).
+    /// A well-formed id that is not a version of the key deletes nothing and succeeds, as in S3.
+    /// </summary>
+    private static async Task<PurgeResult?> PurgeAsync(S3Request r, BucketRef bucket, string key, string versionId, Preconditions pre)
+    {
+        await Auth.Authorizer.RequireAsync(r, bucket.Repo, Strata.Core.Auth.RepoRole.Owner).ConfigureAwait(false);
+        if (!CommitId.IsValid(versionId))
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "Invalid version id specified");
+        if (await r.Store.Meta.GetVersionAsync(bucket.Repo, key, versionId, r.Ct).ConfigureAwait(false) is { } row && !pre.Allow(row))
+            throw new S3Exception(S3ErrorCode.PreconditionFailed);
+        try
+        {
+            return await r.Store.Purges.PurgeAsync(bucket.Repo, bucket.Branch, key, versionId, allBranches: false,
+                r.Principal is { } p ? $"{p.User} (token {p.TokenId}) via S3" : "anonymous (auth off) via S3", r.Ct).ConfigureAwait(false);
+        }
+        catch (StrataException e) when (e.Error == StoreError.NoSuchVersion)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The change that deletes a key (null: nothing to do). An absent key gets a delete marker where
+    /// versioning was enabled by a client, whose latest delete marker (if any) the conditions are checked against.
+    /// </summary>
+    private static async Task<Mutation?> DeletionAsync(CommitContext ctx, string key, Preconditions pre, bool markers, VersionRow? latest)
+    {
+        var current = await ctx.GetAsync(key).ConfigureAwait(false);
+        if (current is null)
+        {
+            // Deleting a missing key succeeds whatever the conditions, as S3; a delete marker "still exists".
+            if (markers && latest is { IsDelete: true } && !pre.AllowMarker) throw new S3Exception(S3ErrorCode.PreconditionFailed);
+            // A conditional delete of an absent key changes nothing (as RGW): there is nothing its conditions could hold for.
+            return markers && pre.None ? new Mutation(key, null, Marker: true) : null;
+        }
+        if (!pre.Allow(current)) throw new S3Exception(S3ErrorCode.PreconditionFailed);
+        return new Mutation(key, null);
+    }
 
     public static async Task DeleteObjectAsync(S3Request r)
     {
         var key = r.RequiredKey;
         var bucket = r.WritableBucket;
-        await r.OpenAsync().ConfigureAwait(false);
-        if (r.Query("versionId") is { } v) throw new S3Exception(S3ErrorCode.NotImplemented, VersionRefused(v));
-        var ifMatch = r.Header("If-Match");
-        var ifTime = Conditions.Date(r.Header("x-amz-if-match-last-modified-time"));
-        long? ifSize = long.TryParse(r.Header("x-amz-if-match-size"), NumberStyles.None, CultureInfo.InvariantCulture, out var sz) ? sz : null;
-        var commit = await r.Store.CommitAsync(r.WritableBucket, async ctx =>
+        var snap = await r.OpenAsync().ConfigureAwait(false);
+        var pre = new Preconditions(r.Header("If-Match"), Conditions.Date(r.Header("x-amz-if-match-last-modified-time")),
+            long.TryParse(r.Header("x-amz-if-match-size"), NumberStyles.None, CultureInfo.InvariantCulture, out var sz) ? sz : null);
+        if (r.Query("versionId") is { } v)
         {
-            var current = await ctx.GetAsync(key).ConfigureAwait(false);
-            // Deleting a missing key succeeds, whatever the conditions (as S3).
-            if (current is null) return [];
-            if (!Conditions.DeleteAllowed(current, ifMatch, ifTime, ifSize)) throw new S3Exception(S3ErrorCode.PreconditionFailed);
-            return [new Mutation(key, null)];
-        }, $"delete {key}", r.Started, r.Ct).ConfigureAwait(false);
+            if (await PurgeAsync(r, bucket, key, v, pre).ConfigureAwait(false) is { WasDeleteMarker: true })
+                r.Response.Headers["x-amz-delete-marker"] = "true";
+            r.Response.Headers["x-amz-version-id"] = v;
+            r.Response.StatusCode = 204;
+            return;
+        }
+        var markers = await BucketVersioning.ExplicitlyEnabledAsync(r, bucket).ConfigureAwait(false);
+        var latest = markers && snap.Commit is not null ? await GetObject.LatestVersionAsync(r, snap.Commit, key).ConfigureAwait(false) : null;
+        var commit = await r.Store.CommitAsync(bucket, async ctx =>
+            await DeletionAsync(ctx, key, pre, markers, latest).ConfigureAwait(false) is { } m ? [m] : [],
+            $"delete {key}", r.Started, r.Ct).ConfigureAwait(false);
         if (commit is not null)
         {
             r.Response.Headers["x-amz-version-id"] = commit.Id;
@@ -38,54 +98,86 @@ public static class DeleteObject
         r.Response.StatusCode = 204;
     }
 
-    private sealed record Item(string Key, string? VersionId, string? ETag, DateTimeOffset? LastModified, long? Size);
+    private sealed record Item(string Key, string? VersionId, Preconditions Pre);
 
     private static S3Exception Malformed(string element) => new(S3ErrorCode.MalformedXML, $"{element} is not valid");
 
     public static async Task DeleteObjectsAsync(S3Request r)
     {
         var bucket = r.WritableBucket;
-        await r.OpenAsync().ConfigureAwait(false);
+        var snap = await r.OpenAsync().ConfigureAwait(false);
         var doc = await XmlIn.ReadAsync(r.Http.Request.Body, 2 << 20, r.Ct).ConfigureAwait(false);
         if (doc is null || doc.Name.LocalName != "Delete") throw new S3Exception(S3ErrorCode.MalformedXML);
         var quiet = doc.Kid("Quiet")?.Value.Trim().Equals("true", StringComparison.OrdinalIgnoreCase) == true;
         var items = doc.Kids("Object").Select(o => new Item(
             o.Kid("Key")?.Value ?? throw new S3Exception(S3ErrorCode.MalformedXML, "Object without Key"),
             o.Kid("VersionId")?.Value is { Length: > 0 } v ? v : null,
-            o.Kid("ETag")?.Value,
-            o.Kid("LastModifiedTime")?.Value is { } t ? (DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, out var d) ? d : throw Malformed("LastModifiedTime")) : null,
-            o.Kid("Size")?.Value is { } s ? (long.TryParse(s, CultureInfo.InvariantCulture, out var n) ? n : throw Malformed("Size")) : null)).ToList();
+            new Preconditions(o.Kid("ETag")?.Value,
+                o.Kid("LastModifiedTime")?.Value is { } t ? (DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, out var d) ? d : throw Malformed("LastModifiedTime")) : null,
+                o.Kid("Size")?.Value is { } s ? (long.TryParse(s, CultureInfo.InvariantCulture, out var n) ? n : throw Malformed("Size")) : null))).ToList();
         if (items.Count == 0 || items.Count > MaxKeys)
             throw new S3Exception(S3ErrorCode.MalformedXML, $"a Delete request names 1 to {MaxKeys} objects");
 
-        var deleted = new List<string>();
+        // Versioned items are purges, one at a time and each its own rewrite; the others share one commit.
+        var purged = new List<(string Key, string VersionId, bool Marker)>();
         var errors = new List<(string Key, S3ErrorCode Code, string Message)>();
+        foreach (var it in items.Where(i => i.VersionId is not null))
+        {
+            try
+            {
+                var result = await PurgeAsync(r, bucket, it.Key, it.VersionId!, it.Pre).ConfigureAwait(false);
+                purged.Add((it.Key, it.VersionId!, result?.WasDeleteMarker == true));
+            }
+            catch (Exception e) when (e is S3Exception or StrataException)
+            {
+                var s3 = e as S3Exception ?? ErrorMapper.Map((StrataException)e);
+                errors.Add((it.Key, s3.Code, s3.Message));
+            }
+        }
+
+        var markers = await BucketVersioning.ExplicitlyEnabledAsync(r, bucket).ConfigureAwait(false);
+        var latest = new Dictionary<string, VersionRow?>(StringComparer.Ordinal);
+        if (markers && snap.Commit is not null)
+            foreach (var it in items.Where(i => i.VersionId is null).DistinctBy(i => i.Key))
+                latest[it.Key] = await GetObject.LatestVersionAsync(r, snap.Commit, it.Key).ConfigureAwait(false);
+        var deleted = new List<string>();
+        var refused = new List<(string Key, S3ErrorCode Code, string Message)>();
         var commit = await r.Store.CommitAsync(bucket, async ctx =>
         {
             deleted.Clear();
-            errors.Clear();
+            refused.Clear();
             var muts = new List<Mutation>();
-            foreach (var it in items)
+            foreach (var it in items.Where(i => i.VersionId is null))
             {
-                if (it.VersionId is not null)
+                try
                 {
-                    errors.Add((it.Key, S3ErrorCode.NotImplemented, VersionRefused(it.VersionId)));
-                    continue;
+                    if (await DeletionAsync(ctx, it.Key, it.Pre, markers, latest.GetValueOrDefault(it.Key)).ConfigureAwait(false) is { } m) muts.Add(m);
+                    deleted.Add(it.Key);
                 }
-                var current = await ctx.GetAsync(it.Key).ConfigureAwait(false);
-                if (current is not null && !Conditions.DeleteAllowed(current, it.ETag, it.LastModified, it.Size))
+                catch (S3Exception e)
                 {
-                    errors.Add((it.Key, S3ErrorCode.PreconditionFailed, "At least one of the preconditions you specified did not hold."));
-                    continue;
+                    refused.Add((it.Key, e.Code, e.Message));
                 }
-                deleted.Add(it.Key);
-                if (current is not null) muts.Add(new Mutation(it.Key, null));
             }
             return muts;
         }, $"delete {items.Count} objects", r.Started, r.Ct).ConfigureAwait(false);
+        errors.AddRange(refused);
         await XmlOut.WriteAsync(r.Response, "DeleteResult", w =>
         {
             if (!quiet)
+            {
+                foreach (var (k, v, marker) in purged)
+                {
+                    w.WriteStartElement("Deleted");
+                    w.El("Key", k);
+                    w.El("VersionId", v);
+                    if (marker)
+                    {
+                        w.El("DeleteMarker", true);
+                        w.El("DeleteMarkerVersionId", v);
+                    }
+                    w.WriteEndElement();
+                }
                 foreach (var k in deleted)
                 {
                     w.WriteStartElement("Deleted");
@@ -97,6 +189,7 @@ public static class DeleteObject
                     }
                     w.WriteEndElement();
                 }
+            }
             foreach (var (k, code, msg) in errors)
             {
                 w.WriteStartElement("Error");

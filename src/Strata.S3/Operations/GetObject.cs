@@ -14,6 +14,11 @@ public static class GetObject
         var commit = version is null ? snap.Commit : await r.Store.ResolveVersionAsync(snap, version, r.Ct).ConfigureAwait(false);
         var f = await r.Store.GetFileAsync(snap, commit, key, r.Ct).ConfigureAwait(false)
             ?? throw await MissingAsync(r, key, version, commit).ConfigureAwait(false);
+        // Reading at a commit that did not write the key shows the key as it was then, except where that
+        // commit's own version of it was purged: that version is gone, as in S3.
+        if (version is not null && commit is not null && f.CommitId != commit.Id
+            && await r.Store.Meta.WasPurgedAsync(commit.Repo, key, commit.Id, r.Ct).ConfigureAwait(false))
+            throw new S3Exception(S3ErrorCode.NoSuchVersion, $"version {commit.Id} of '{key}' was permanently deleted");
         Conditions.Check(r, f, isRead: true);
 
         (long Start, long Length)? range;
@@ -53,7 +58,8 @@ public static class GetObject
         return (start, f.Parts[n - 1].Size);
     }
 
-    private static async Task<VersionRow?> LatestVersionAsync(S3Request r, CommitInfo head, string key)
+    /// <summary>The key's newest version row in head's history (a delete marker when it was deleted last), if any.</summary>
+    internal static async Task<VersionRow?> LatestVersionAsync(S3Request r, CommitInfo head, string key)
     {
         var rows = await r.Store.Meta.ListVersionsAsync(head.Repo, key, "", long.MinValue, 50, r.Ct).ConfigureAwait(false);
         foreach (var row in rows.TakeWhile(x => x.Key == key))

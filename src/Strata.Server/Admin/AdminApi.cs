@@ -31,7 +31,7 @@ public static class AdminApi
                 var status = e.Error switch
                 {
                     StoreError.NoSuchRepo or StoreError.NoSuchBranch or StoreError.NoSuchVersion or StoreError.NoSuchKey => 404,
-                    StoreError.BranchExists or StoreError.CommitOpen or StoreError.GcRunning => 409,
+                    StoreError.BranchExists or StoreError.CommitOpen or StoreError.GcRunning or StoreError.VersionShared => 409,
                     StoreError.Corrupt => 500,
                     StoreError.GcExpired or StoreError.ConflictRetriesExhausted => 503,
                     StoreError.NoOpenCommit => 404,
@@ -42,6 +42,7 @@ public static class AdminApi
         });
 
         MaintenanceApi.Map(api, store, maintenance);
+        PurgeApi.Map(api, store);
         ContentUpload.Map(api, store);
         AuthApi.Map(api, access);
 

@@ -1,0 +1,76 @@
+using Npgsql;
+using NpgsqlTypes;
+using Strata.Core;
+using Strata.Core.Storage;
+
+namespace Strata.Storage.Postgres;
+
+// Purges (permanent version deletes). The transaction first updates every branch row of the repo:
+// that row-locks them, so a commit to any of them waits for the purge and then, reading its
+// parent's root after its own CAS, sees the rewrite and retries (see TryCommitChainAsync).
+public sealed partial class PostgresMetadataStore
+{
+    public async Task<bool> TryPurgeAsync(PurgeChange p, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
+    {
+        await using var c = await _ds.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using (var locks = CheckedBatch(c))
+        {
+            Add(locks, "UPDATE branches SET purges=purges+1 WHERE repo=@r", Text("r", p.Repo));
+            await ExecuteCheckedAsync(locks, protectedSinceUnixMs, ct).ConfigureAwait(false);
+        }
+        var now = new Dictionary<string, string?>(StringComparer.Ordinal);
+        await using (var cmd = Cmd(c, "SELECT name, head FROM branches WHERE repo=@r", Text("r", p.Repo)))
+            foreach (var (name, head) in await ReadAllAsync(cmd, r => (r.GetString(0), NullableString(r, 1)), ct).ConfigureAwait(false))
+                now[name] = head;
+        long open;
+        await using (var cmd = Cmd(c, "SELECT count(*) FROM open_commits WHERE repo=@r AND branch = ANY(@b)",
+            Text("r", p.Repo), P("b", NpgsqlDbType.Array | NpgsqlDbType.Text, p.Reaching.ToArray())))
+            open = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        if (open > 0 || now.Count != p.Branches.Count || !p.Branches.All(b => now.TryGetValue(b.Key, out var h) && h == b.Value))
+        {
+            await tx.RollbackAsync(ct).ConfigureAwait(false);
+            return false;
+        }
+        await using (var batch = new NpgsqlBatch(c))
+        {
+            AddNodes(batch, nodes);
+            // An empty array element stands for a null root (an empty tree): bytea arrays carry no nulls here.
+            var rewrite = Add(batch, """
+                UPDATE commits c SET root=NULLIF(u.n, ''::bytea) FROM unnest(@ids, @olds, @news) AS u(i, o, n)
+                WHERE c.id=u.i AND c.repo=@r AND c.root IS NOT DISTINCT FROM NULLIF(u.o, ''::bytea)
+                """,
+                P("ids", NpgsqlDbType.Array | NpgsqlDbType.Text, p.Rewrites.Select(w => w.CommitId).ToArray()),
+                P("olds", NpgsqlDbType.Array | NpgsqlDbType.Bytea, p.Rewrites.Select(w => w.OldRoot?.ToBytes() ?? []).ToArray()),
+                P("news", NpgsqlDbType.Array | NpgsqlDbType.Bytea, p.Rewrites.Select(w => w.NewRoot?.ToBytes() ?? []).ToArray()),
+                Text("r", p.Repo));
+            Add(batch, "DELETE FROM versions WHERE repo=@r AND key=@k AND commit_id=@v", Text("r", p.Repo), Text("k", p.Key), Text("v", p.VersionId));
+            Add(batch, "INSERT INTO purged(repo, key, commit_id, at) VALUES(@r, @k, @v, @t) ON CONFLICT DO NOTHING",
+                Text("r", p.Repo), Text("k", p.Key), Text("v", p.VersionId), Long("t", Now));
+            Add(batch, "INSERT INTO audit(at, actor, action, target, detail) VALUES(@t, @a, @x, @g, @d)",
+                Long("t", p.Audit.Time.ToUnixTimeMilliseconds()), Text("a", p.Audit.Actor), Text("x", p.Audit.Action), Text("g", p.Audit.Target), Text("d", p.Audit.Detail));
+            await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            if (rewrite.RecordsAffected != p.Rewrites.Count)
+            {
+                await tx.RollbackAsync(ct).ConfigureAwait(false);
+                return false;
+            }
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Whether a commit's stored root is still the one a writer built on (a purge may have rewritten it).</summary>
+    private static async Task<bool> RootIsAsync(NpgsqlConnection c, string commitId, Hash? root, CancellationToken ct)
+    {
+        await using var cmd = Cmd(c, "SELECT root FROM commits WHERE id=@id", Text("id", commitId));
+        var stored = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is byte[] b ? Hash.FromBytes(b) : (Hash?)null;
+        return stored == root;
+    }
+
+    public async Task<bool> WasPurgedAsync(string repo, string key, string versionId, CancellationToken ct)
+    {
+        await using var cmd = Cmd("SELECT 1 FROM purged WHERE repo=@r AND key=@k AND commit_id=@v", Text("r", repo), Text("k", key), Text("v", versionId));
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null;
+    }
+}
