@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spectre.Console;
 
 namespace Strata.Cli;
 
@@ -30,9 +31,9 @@ internal static class PurgeCommand
             {
                 var branches = string.Join(", ", r.GetProperty("branches").EnumerateArray().Select(b => b.GetString()));
                 if (r.TryGetProperty("commitsRewritten", out var n))
-                    console.Out.WriteLine($"erased version {Commands.S(r, "version")} of /{Commands.S(r, "path")} from {branches}; {n.GetInt64()} commit(s) rewritten (run gc to free its bytes)");
+                    console.Out.MarkupLineInterpolated($"erased version {Commands.S(r, "version")} of /{Commands.S(r, "path")} from {branches}; {n.GetInt64()} commit(s) rewritten (run gc to free its bytes)");
                 else
-                    console.Out.WriteLine($"version {Commands.S(r, "version")} of /{Commands.S(r, "path")} is held by: {(branches.Length == 0 ? "no branch" : branches)}");
+                    console.Out.MarkupLineInterpolated($"version {Commands.S(r, "version")} of /{Commands.S(r, "path")} is held by: {(branches.Length == 0 ? "no branch" : branches)}");
             }, [version, all, which]);
     }
 }

@@ -28,6 +28,13 @@ public sealed class CommitGraph(IMetadataStore meta)
     /// <summary>Drops every cached commit: a purge rewrote some roots (see <see cref="BranchInfo.Purges"/>).</summary>
     public void Forget() => _cache.Clear();
 
+    /// <summary>Gives cached commits the roots a purge of this process just stored.</summary>
+    public void Rewrote(IEnumerable<RootRewrite> rewrites)
+    {
+        foreach (var r in rewrites)
+            if (_cache.TryGetValue(r.CommitId, out var c)) _cache[r.CommitId] = c with { Root = r.NewRoot };
+    }
+
     private async Task<CommitInfo> MustGetAsync(string id, CancellationToken ct) =>
         await GetAsync(id, ct).ConfigureAwait(false) ?? throw new StrataException(StoreError.Corrupt, $"commit {id} is missing");
 

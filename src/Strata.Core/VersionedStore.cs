@@ -93,6 +93,21 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         return br;
     }
 
+    /// <summary>
+    /// After this process stored a purge that set the repo's purge count to <paramref name="count"/>: the
+    /// cached commits take their new roots, and unless another purge came between, nothing else is dropped.
+    /// </summary>
+    internal void PurgedHere(string repo, long count, IEnumerable<RootRewrite> rewrites)
+    {
+        Commits.Rewrote(rewrites);
+        var seen = _purgesSeen.GetOrAdd(repo, -1);
+        if (!(seen == count - 1 && _purgesSeen.TryUpdate(repo, count, seen)))
+        {
+            _purgesSeen[repo] = count;
+            Commits.Forget();
+        }
+    }
+
     /// <summary>What a reader of the bucket sees now: the branch head, or the pinned snapshot commit.</summary>
     public async Task<Snapshot> OpenAsync(BucketRef bucket, CancellationToken ct)
     {

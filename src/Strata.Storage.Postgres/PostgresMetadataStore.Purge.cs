@@ -5,20 +5,23 @@ using Strata.Core.Storage;
 
 namespace Strata.Storage.Postgres;
 
-// Purges (permanent version deletes). The transaction first updates every branch row of the repo:
-// that row-locks them, so a commit to any of them waits for the purge and then, reading its
+// Purges (permanent version deletes). The transaction first locks every branch row of the repo
+// (in name order, so two purges queue rather than deadlock), so a commit to any of them waits for the purge and then, reading its
 // parent's root after its own CAS, sees the rewrite and retries (see TryCommitChainAsync).
 public sealed partial class PostgresMetadataStore
 {
-    public async Task<bool> TryPurgeAsync(PurgeChange p, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
+    public async Task<long?> TryPurgeAsync(PurgeChange p, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
     {
         await using var c = await _ds.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using (var locks = CheckedBatch(c))
         {
-            Add(locks, "UPDATE branches SET purges=purges+1 WHERE repo=@r", Text("r", p.Repo));
+            Add(locks, "SELECT 1 FROM branches WHERE repo=@r ORDER BY name FOR UPDATE", Text("r", p.Repo));
             await ExecuteCheckedAsync(locks, protectedSinceUnixMs, ct).ConfigureAwait(false);
         }
+        long count;
+        await using (var bump = Cmd(c, "UPDATE branches SET purges=(SELECT max(purges) + 1 FROM branches WHERE repo=@r) WHERE repo=@r RETURNING purges", Text("r", p.Repo)))
+            count = (long)(await bump.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L);
         var now = new Dictionary<string, string?>(StringComparer.Ordinal);
         await using (var cmd = Cmd(c, "SELECT name, head FROM branches WHERE repo=@r", Text("r", p.Repo)))
             foreach (var (name, head) in await ReadAllAsync(cmd, r => (r.GetString(0), NullableString(r, 1)), ct).ConfigureAwait(false))
@@ -30,7 +33,7 @@ public sealed partial class PostgresMetadataStore
         if (open > 0 || now.Count != p.Branches.Count || !p.Branches.All(b => now.TryGetValue(b.Key, out var h) && h == b.Value))
         {
             await tx.RollbackAsync(ct).ConfigureAwait(false);
-            return false;
+            return null;
         }
         await using (var batch = new NpgsqlBatch(c))
         {
@@ -44,20 +47,24 @@ public sealed partial class PostgresMetadataStore
                 P("olds", NpgsqlDbType.Array | NpgsqlDbType.Bytea, p.Rewrites.Select(w => w.OldRoot?.ToBytes() ?? []).ToArray()),
                 P("news", NpgsqlDbType.Array | NpgsqlDbType.Bytea, p.Rewrites.Select(w => w.NewRoot?.ToBytes() ?? []).ToArray()),
                 Text("r", p.Repo));
-            Add(batch, "DELETE FROM versions WHERE repo=@r AND key=@k AND commit_id=@v", Text("r", p.Repo), Text("k", p.Key), Text("v", p.VersionId));
-            Add(batch, "INSERT INTO purged(repo, key, commit_id, at) VALUES(@r, @k, @v, @t) ON CONFLICT DO NOTHING",
-                Text("r", p.Repo), Text("k", p.Key), Text("v", p.VersionId), Long("t", Now));
-            Add(batch, "INSERT INTO audit(at, actor, action, target, detail) VALUES(@t, @a, @x, @g, @d)",
-                Long("t", p.Audit.Time.ToUnixTimeMilliseconds()), Text("a", p.Audit.Actor), Text("x", p.Audit.Action), Text("g", p.Audit.Target), Text("d", p.Audit.Detail));
+            foreach (var (key, version) in p.Versions)
+            {
+                Add(batch, "DELETE FROM versions WHERE repo=@r AND key=@k AND commit_id=@v", Text("r", p.Repo), Text("k", key), Text("v", version));
+                Add(batch, "INSERT INTO purged(repo, key, commit_id, at) VALUES(@r, @k, @v, @t) ON CONFLICT DO NOTHING",
+                    Text("r", p.Repo), Text("k", key), Text("v", version), Long("t", Now));
+            }
+            foreach (var a in p.Audit)
+                Add(batch, "INSERT INTO audit(at, actor, action, target, detail) VALUES(@t, @a, @x, @g, @d)",
+                    Long("t", a.Time.ToUnixTimeMilliseconds()), Text("a", a.Actor), Text("x", a.Action), Text("g", a.Target), Text("d", a.Detail));
             await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             if (rewrite.RecordsAffected != p.Rewrites.Count)
             {
                 await tx.RollbackAsync(ct).ConfigureAwait(false);
-                return false;
+                return null;
             }
         }
         await tx.CommitAsync(ct).ConfigureAwait(false);
-        return true;
+        return count;
     }
 
     /// <summary>Whether a commit's stored root is still the one a writer built on (a purge may have rewritten it).</summary>

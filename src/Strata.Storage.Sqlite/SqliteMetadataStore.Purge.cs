@@ -8,7 +8,7 @@ namespace Strata.Storage.Sqlite;
 // rewrite are ordered with every commit to the repo.
 public sealed partial class SqliteMetadataStore
 {
-    public Task<bool> TryPurgeAsync(PurgeChange p, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
+    public Task<long?> TryPurgeAsync(PurgeChange p, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
@@ -16,7 +16,7 @@ public sealed partial class SqliteMetadataStore
         if (!BranchesAsSeen(c, tx, p) || p.Reaching.Any(b => HasOpenCommit(c, tx, p.Repo, b)))
         {
             tx.Rollback();
-            return Task.FromResult(false);
+            return Task.FromResult<long?>(null);
         }
         InsertNodes(c, tx, nodes);
         using (var up = Cmd(c, "UPDATE commits SET root=$new WHERE id=$id AND repo=$r AND root IS $old", ("$r", p.Repo)))
@@ -33,17 +33,22 @@ public sealed partial class SqliteMetadataStore
                 if (up.ExecuteNonQuery() != 1)
                 {
                     tx.Rollback();
-                    return Task.FromResult(false);
+                    return Task.FromResult<long?>(null);
                 }
             }
         }
-        Run(c, tx, "DELETE FROM versions WHERE repo=$r AND key=$k AND commit_id=$v", ("$r", p.Repo), ("$k", p.Key), ("$v", p.VersionId));
-        Run(c, tx, "INSERT OR IGNORE INTO purged(repo, key, commit_id, at) VALUES($r, $k, $v, $t)", ("$r", p.Repo), ("$k", p.Key), ("$v", p.VersionId), ("$t", Now));
-        Run(c, tx, "UPDATE branches SET purges=purges+1 WHERE repo=$r", ("$r", p.Repo));
-        Run(c, tx, "INSERT INTO audit(at, actor, action, target, detail) VALUES($t, $a, $x, $g, $d)",
-            ("$t", p.Audit.Time.ToUnixTimeMilliseconds()), ("$a", p.Audit.Actor), ("$x", p.Audit.Action), ("$g", p.Audit.Target), ("$d", p.Audit.Detail));
+        foreach (var (key, version) in p.Versions)
+        {
+            Run(c, tx, "DELETE FROM versions WHERE repo=$r AND key=$k AND commit_id=$v", ("$r", p.Repo), ("$k", key), ("$v", version));
+            Run(c, tx, "INSERT OR IGNORE INTO purged(repo, key, commit_id, at) VALUES($r, $k, $v, $t)", ("$r", p.Repo), ("$k", key), ("$v", version), ("$t", Now));
+        }
+        var count = Scalar(c, tx, "SELECT max(purges) FROM branches WHERE repo=$r", ("$r", p.Repo)) + 1;
+        Run(c, tx, "UPDATE branches SET purges=$n WHERE repo=$r", ("$n", count), ("$r", p.Repo));
+        foreach (var a in p.Audit)
+            Run(c, tx, "INSERT INTO audit(at, actor, action, target, detail) VALUES($t, $a, $x, $g, $d)",
+                ("$t", a.Time.ToUnixTimeMilliseconds()), ("$a", a.Actor), ("$x", a.Action), ("$g", a.Target), ("$d", a.Detail));
         tx.Commit();
-        return Task.FromResult(true);
+        return Task.FromResult<long?>(count);
     }
 
     private static bool BranchesAsSeen(SqliteConnection c, SqliteTransaction tx, PurgeChange p)

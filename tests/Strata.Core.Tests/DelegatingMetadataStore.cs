@@ -11,7 +11,7 @@ internal abstract class DelegatingMetadataStore(IMetadataStore inner) : IMetadat
     public virtual Task<bool> RepoExistsAsync(string repo, CancellationToken ct) => inner.RepoExistsAsync(repo, ct);
     public virtual Task<bool> CreateBranchAsync(string repo, string branch, string? head, DateTimeOffset created, CancellationToken ct) => inner.CreateBranchAsync(repo, branch, head, created, ct);
     public virtual Task<bool> DeleteBranchAsync(string repo, string branch, CancellationToken ct) => inner.DeleteBranchAsync(repo, branch, ct);
-    public virtual Task<bool> TryPurgeAsync(PurgeChange purge, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct) => inner.TryPurgeAsync(purge, nodes, protectedSinceUnixMs, ct);
+    public virtual Task<long?> TryPurgeAsync(PurgeChange purge, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct) => inner.TryPurgeAsync(purge, nodes, protectedSinceUnixMs, ct);
     public virtual Task<bool> WasPurgedAsync(string repo, string key, string versionId, CancellationToken ct) => inner.WasPurgedAsync(repo, key, versionId, ct);
     public virtual Task<CommitInfo?> GetCommitAsync(string id, CancellationToken ct) => inner.GetCommitAsync(id, ct);
     public virtual Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct) => inner.TryCommitChainAsync(branch, expectedHead, chain, nodes, protectedSinceUnixMs, ct);

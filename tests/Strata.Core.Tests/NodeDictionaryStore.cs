@@ -21,7 +21,7 @@ internal class NodeDictionaryStoreBase : IMetadataStore
     public Task<bool> DeleteBranchAsync(string repo, string branch, CancellationToken ct) => throw new NotSupportedException();
     public Task<CommitInfo?> GetCommitAsync(string id, CancellationToken ct) => throw new NotSupportedException();
     public Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct) => throw new NotSupportedException();
-    public Task<bool> TryPurgeAsync(PurgeChange purge, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct) => throw new NotSupportedException();
+    public Task<long?> TryPurgeAsync(PurgeChange purge, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct) => throw new NotSupportedException();
     public Task<bool> WasPurgedAsync(string repo, string key, string versionId, CancellationToken ct) => throw new NotSupportedException();
     public Task<IReadOnlyList<VersionRow>> ListVersionsAsync(string repo, string prefix, string keyMarker, long heightMarker, int limit, CancellationToken ct) => throw new NotSupportedException();
     public Task<VersionRow?> GetVersionAsync(string repo, string key, string commitId, CancellationToken ct) => throw new NotSupportedException();

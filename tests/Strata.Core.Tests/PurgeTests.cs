@@ -195,4 +195,30 @@ public sealed class PurgeTests : IDisposable
         Assert.Equal(MaintenanceFixture.Random(1 << 20, 1), await _f.ReadAsync(await Head(), "k"));
         Assert.Empty((await _f.Fsck().RunAsync(Ct)).Problems);
     }
+
+    [Fact]
+    public async Task ABatchErasesSeveralVersionsOfSeveralKeysAtOnce()
+    {
+        await S.CreateBranchAsync("r", "master", Ct);
+        var a1 = await Put("k", "a1");
+        var a2 = await Put("k", "a2");
+        var b1 = await Put("j", "b1");
+        var a3 = await Put("k", "a3");
+        var bogus = CommitId.New();
+
+        var outcomes = await S.Purges.PurgeManyAsync("r", "master",
+            [KeyValuePair.Create("k", a2.Id), KeyValuePair.Create("k", a1.Id), KeyValuePair.Create("j", b1.Id), KeyValuePair.Create("k", bogus)], false, "t", Ct);
+
+        Assert.Equal([true, true, true, false], outcomes.Select(o => o.Result is not null));
+        Assert.Equal(StoreError.NoSuchVersion, outcomes[3].Error!.Error);
+        Assert.Null(await TextAt(a1, "k"));
+        Assert.Null(await TextAt(a2, "k"));
+        Assert.Null(await TextAt(b1, "k"));
+        Assert.Equal("a3", await TextAt(a3, "k"));
+        Assert.Null(await TextAt(a3, "j"));
+        Assert.Equal([a3.Id], await VersionsOf("k"));
+        Assert.Empty(await VersionsOf("j"));
+        Assert.Null((await S.Commits.GetAsync(a1.Id, Ct))!.Root);
+        Assert.Empty((await _f.Fsck().RunAsync(Ct)).Problems);
+    }
 }

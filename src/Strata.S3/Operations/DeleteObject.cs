@@ -44,13 +44,15 @@ public static class DeleteObject
         try
         {
             return await r.Store.Purges.PurgeAsync(bucket.Repo, bucket.Branch, key, versionId, allBranches: false,
-                r.Principal is { } p ? $"{p.User} (token {p.TokenId}) via S3" : "anonymous (auth off) via S3", r.Ct).ConfigureAwait(false);
+                Actor(r), r.Ct).ConfigureAwait(false);
         }
         catch (StrataException e) when (e.Error == StoreError.NoSuchVersion)
         {
             return null;
         }
     }
+
+    private static string Actor(S3Request r) => r.Principal is { } p ? $"{p.User} (token {p.TokenId}) via S3" : "anonymous (auth off) via S3";
 
     /// <summary>
     /// The change that deletes a key (null: nothing to do). An absent key gets a delete marker where
@@ -118,20 +120,33 @@ public static class DeleteObject
         if (items.Count == 0 || items.Count > MaxKeys)
             throw new S3Exception(S3ErrorCode.MalformedXML, $"a Delete request names 1 to {MaxKeys} objects");
 
-        // Versioned items are purges, one at a time and each its own rewrite; the others share one commit.
+        // Versioned items are purges: their conditions are checked, then they are planned together and stored at once.
         var purged = new List<(string Key, string VersionId, bool Marker)>();
         var errors = new List<(string Key, S3ErrorCode Code, string Message)>();
-        foreach (var it in items.Where(i => i.VersionId is not null))
+        var versioned = new List<KeyValuePair<string, string>>();
+        foreach (var it in items)
         {
-            try
+            if (it.VersionId is null) continue;
+            if (!CommitId.IsValid(it.VersionId))
+                errors.Add((it.Key, S3ErrorCode.InvalidArgument, "Invalid version id specified"));
+            else if (await r.Store.Meta.GetVersionAsync(bucket.Repo, it.Key, it.VersionId, r.Ct).ConfigureAwait(false) is { } row && !it.Pre.Allow(row))
+                errors.Add((it.Key, S3ErrorCode.PreconditionFailed, S3ErrorTable.Lookup(S3ErrorCode.PreconditionFailed).Message));
+            else
+                versioned.Add(KeyValuePair.Create(it.Key, it.VersionId));
+        }
+        if (versioned.Count > 0)
+        {
+            await Auth.Authorizer.RequireAsync(r, bucket.Repo, Strata.Core.Auth.RepoRole.Owner).ConfigureAwait(false);
+            var outcomes = await r.Store.Purges.PurgeManyAsync(bucket.Repo, bucket.Branch, versioned, allBranches: false, Actor(r), r.Ct).ConfigureAwait(false);
+            for (var i = 0; i < versioned.Count; i++)
             {
-                var result = await PurgeAsync(r, bucket, it.Key, it.VersionId!, it.Pre).ConfigureAwait(false);
-                purged.Add((it.Key, it.VersionId!, result?.WasDeleteMarker == true));
-            }
-            catch (Exception e) when (e is S3Exception or StrataException)
-            {
-                var s3 = e as S3Exception ?? ErrorMapper.Map((StrataException)e);
-                errors.Add((it.Key, s3.Code, s3.Message));
+                var (key, version) = versioned[i];
+                if (outcomes[i].Error is { Error: not StoreError.NoSuchVersion } e)
+                {
+                    var s3 = ErrorMapper.Map(e);
+                    errors.Add((key, s3.Code, s3.Message));
+                }
+                else purged.Add((key, version, outcomes[i].Result?.WasDeleteMarker == true));
             }
         }
 
