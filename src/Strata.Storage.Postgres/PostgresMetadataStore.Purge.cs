@@ -47,6 +47,10 @@ public sealed partial class PostgresMetadataStore
                 P("olds", NpgsqlDbType.Array | NpgsqlDbType.Bytea, p.Rewrites.Select(w => w.OldRoot?.ToBytes() ?? []).ToArray()),
                 P("news", NpgsqlDbType.Array | NpgsqlDbType.Bytea, p.Rewrites.Select(w => w.NewRoot?.ToBytes() ?? []).ToArray()),
                 Text("r", p.Repo));
+            // The replaced trees stay roots for the GC grace period: readers that opened them may still be reading.
+            Add(batch, "INSERT INTO gc_dropped(kind, ref, dropped) SELECT @k, r, @t FROM unnest(@olds) AS o(r)",
+                Int("k", (int)DroppedKind.Tree), P("olds", NpgsqlDbType.Array | NpgsqlDbType.Bytea,
+                    p.Rewrites.Select(w => w.OldRoot).OfType<Hash>().Distinct().Select(h => h.ToBytes()).ToArray()), Long("t", Now));
             foreach (var (key, version) in p.Versions)
             {
                 Add(batch, "DELETE FROM versions WHERE repo=@r AND key=@k AND commit_id=@v", Text("r", p.Repo), Text("k", key), Text("v", version));

@@ -37,6 +37,9 @@ public sealed partial class SqliteMetadataStore
                 }
             }
         }
+        // The replaced trees stay roots for the GC grace period: readers that opened them may still be reading.
+        foreach (var old in p.Rewrites.Select(w => w.OldRoot).OfType<Hash>().Distinct())
+            Run(c, tx, "INSERT INTO gc_dropped(kind, ref, dropped) VALUES($k, $r, $t)", ("$k", (int)DroppedKind.Tree), ("$r", old.ToBytes()), ("$t", Now));
         foreach (var (key, version) in p.Versions)
         {
             Run(c, tx, "DELETE FROM versions WHERE repo=$r AND key=$k AND commit_id=$v", ("$r", p.Repo), ("$k", key), ("$v", version));

@@ -188,7 +188,17 @@ public sealed class PurgeTests : IDisposable
         await _f.PutAsync(_master, "k", MaintenanceFixture.Random(1 << 20, 1));
         var bad = await _f.PutAsync(_master, "k", MaintenanceFixture.Random(3 << 20, 2));
         var before = _f.ChunkBytes();
+        var oldRoot = (await S.Commits.GetAsync(bad.Id, Ct))!.Root;
+        await Task.Delay(TimeSpan.FromSeconds(5)); // older than the grace period below
         await S.Purges.PurgeAsync("r", "master", "k", bad.Id, false, "t", Ct);
+        // Within the grace period the replaced tree is still a root: a reader that opened it before the purge can finish.
+        var kept = await _f.Gc(TimeSpan.FromSeconds(4)).RunAsync(Ct);
+        Assert.Equal(0, kept.ChunksDeleted);
+        var stale = await TreeReader.GetAsync(S.Nodes, oldRoot, "k", Ct);
+        Assert.Equal(bad.Id, stale!.CommitId);
+        var ms = new MemoryStream();
+        await ContentReader.CopyToAsync(_f.Chunks, stale, 0, stale.Size, ms, Ct);
+        Assert.Equal(MaintenanceFixture.Random(3 << 20, 2), ms.ToArray());
         var gc = await _f.Gc(TimeSpan.Zero).RunAsync(Ct);
         Assert.True(gc.ChunkBytesFreed >= 3 << 20, $"freed {gc.ChunkBytesFreed}");
         Assert.True(_f.ChunkBytes() <= before - (3 << 20));

@@ -158,6 +158,9 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
             {
                 if (d.Kind == DroppedKind.Commit)
                     await walk.WalkCommitAsync(System.Text.Encoding.UTF8.GetString(d.Ref), "a branch deleted or history squashed within the grace period", ct).ConfigureAwait(false);
+                else if (d.Kind == DroppedKind.Tree)
+                    // A reader that opened the commit before the purge may still be streaming what it held.
+                    await walk.WalkTreeAsync(Hash.FromBytes(d.Ref), new WalkContext("", "a tree a purge replaced within the grace period", null, null), ct).ConfigureAwait(false);
                 else
                     foreach (var c in BinaryCodec.Decode(d.Ref, BinaryCodec.ReadChunks)) spill.Add(c.Id, c.Length);
             }

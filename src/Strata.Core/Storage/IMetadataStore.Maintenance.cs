@@ -3,12 +3,12 @@ namespace Strata.Core.Storage;
 /// <summary>A tree node as stored: its id, encoded size and last insert time (the GC grace period counts from then).</summary>
 public readonly record struct NodeStat(Hash Id, int Length, long TouchedUnixMs);
 
-/// <summary>What a dropped root holds: a commit (and its history), or a chunk list (an encoded part).</summary>
-public enum DroppedKind { Commit = 1, Chunks = 2 }
+/// <summary>What a dropped root holds: a commit (and its history), a chunk list (an encoded part), or a tree (a root a purge replaced).</summary>
+public enum DroppedKind { Commit = 1, Chunks = 2, Tree = 3 }
 
 /// <summary>
 /// Something that stopped being a root (a deleted branch's head, a replaced, aborted or completed
-/// upload's part). GC keeps treating it as one for the grace period, because a request that read it
+/// upload's part, a commit's tree a purge replaced). GC keeps treating it as one for the grace period, because a request that read it
 /// while it was live may still commit a reference to what it holds.
 /// </summary>
 public sealed record DroppedRoot(long Seq, DroppedKind Kind, byte[] Ref, long DroppedUnixMs);
