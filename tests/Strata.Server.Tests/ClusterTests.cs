@@ -154,4 +154,45 @@ public sealed class ClusterTests(ClusterFixture fx) : IClassFixture<ClusterFixtu
         Assert.Single(versions.Versions.Select(v => v.VersionId).Distinct());
         Assert.Equal("3", await ReadAsync(a, bucket, "batch/3"));
     }
+
+    [Fact]
+    public async Task APurgeOnOneNodeIsSeenByTheOtherAndItsWritersAreNotLost()
+    {
+        using var a = fx.A.Client();
+        using var b = fx.B.Client();
+        var bucket = NewBucket();
+        await a.PutBucketAsync(bucket);
+        var v1 = (await a.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "one" })).VersionId;
+        var v2 = (await a.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "two" })).VersionId;
+        Assert.Equal("two", await ReadAsync(b, bucket, "k")); // B has the commits cached now
+
+        var acked = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested && i < 30; i++)
+            {
+                await b.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = $"w{w}/{i}", ContentBody = "x" });
+                acked.Add($"w{w}/{i}");
+            }
+        })).ToList();
+        await Task.Delay(100);
+        await a.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = "k", VersionId = v2 });
+        stop.Cancel();
+        await Task.WhenAll(writers);
+
+        Assert.Equal("one", await ReadAsync(b, bucket, "k"));
+        Assert.Equal("NoSuchVersion", (await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => ReadAsync(b, bucket, "k", v2))).ErrorCode);
+        var versions = (await b.ListVersionsAsync(new ListVersionsRequest { BucketName = bucket, Prefix = "k" })).Versions!;
+        Assert.Equal([v1], versions.Where(v => v.Key == "k").Select(v => v.VersionId));
+        var keys = new HashSet<string>();
+        string? token = null;
+        do
+        {
+            var page = await b.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, ContinuationToken = token });
+            foreach (var o in page.S3Objects ?? []) keys.Add(o.Key);
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        } while (token is not null);
+        foreach (var k in acked) Assert.Contains(k, keys);
+    }
 }
