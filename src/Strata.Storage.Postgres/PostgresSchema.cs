@@ -88,6 +88,15 @@ internal static class PostgresSchema
             target text NOT NULL, detail text NOT NULL);
         CREATE INDEX roles_by_repo ON roles(repo, user_name);
         """,
+        // migration 6 (tags/cors): numbered after the purge feature's migration 5 when merged.
+        // Object tags per version (the commit that wrote the key) and per-bucket configuration
+        // documents (CORS rules, bucket tags): side tables, because changing them makes no new version in S3.
+        """
+        CREATE TABLE IF NOT EXISTS object_tags(repo text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL,
+            commit_id text COLLATE "C" NOT NULL, tags text NOT NULL, PRIMARY KEY(repo, key, commit_id));
+        CREATE TABLE IF NOT EXISTS bucket_config(repo text COLLATE "C" NOT NULL, branch text COLLATE "C" NOT NULL,
+            kind text COLLATE "C" NOT NULL, document text NOT NULL, PRIMARY KEY(repo, branch, kind));
+        """,
     ];
 
     public static int Latest => Migrations.Length;
