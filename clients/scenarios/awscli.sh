@@ -202,6 +202,30 @@ else
     ok old-version
 fi
 
+# --- tagging (x-amz-tagging on upload, GetObjectTagging, tags kept by an s3 -> s3 copy) ---------
+# `aws s3 cp` has no --tagging option (CLI 2.9 nor later): the upload is s3api put-object --tagging;
+# the high-level copy keeps tags by default (--copy-props default).
+want_tags=$(printf 'a\t1\nb\t2 3')
+tags_of() { awsq s3api get-object-tagging --bucket "$B" --key "$1" --query 'sort_by(TagSet, &Key)[].[Key, Value]' --output text; }
+if ! aws_ s3api put-object --bucket "$B" --key tagged/t.txt --body "$W/small.txt" --tagging 'a=1&b=2%203'; then
+    nok tagging "put-object --tagging failed"
+elif [ "$(tags_of tagged/t.txt)" != "$want_tags" ]; then
+    nok tagging "get-object-tagging gave '$(tags_of tagged/t.txt | tr '\t\n' '= ')', expected 'a=1 b=2 3'"
+elif [ "$(awsq s3api get-object --bucket "$B" --key tagged/t.txt "$W/tagged.out" --query TagCount --output text)" != 2 ]; then
+    nok tagging "get-object does not count 2 tags"
+elif ! aws_ s3 cp "s3://$B/tagged/t.txt" "s3://$B/tagged/copy.txt"; then
+    nok tagging "aws s3 cp s3->s3 of a tagged object failed"
+elif [ "$(tags_of tagged/copy.txt)" != "$want_tags" ]; then
+    nok tagging "the copy has tags '$(tags_of tagged/copy.txt | tr '\t\n' '= ')', expected 'a=1 b=2 3'"
+elif ! aws_ s3api put-object-tagging --bucket "$B" --key tagged/t.txt --tagging 'TagSet=[{Key=c,Value=4}]' \
+        || [ "$(tags_of tagged/t.txt)" != "$(printf 'c\t4')" ]; then
+    nok tagging "put-object-tagging did not replace the tags"
+elif [ "$(awsq s3api list-object-versions --bucket "$B" --prefix tagged/t.txt --query 'length(Versions)' --output text)" != 1 ]; then
+    nok tagging "changing tags made a new version"
+else
+    ok tagging
+fi
+
 # --- wrong-secret ----------------------------------------------------------------------------
 printf 'written with a wrong secret\n' >"$W/evil.txt"
 WLOG="$SCRATCH/awscli-wrong-secret.log"

@@ -73,6 +73,8 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     {
         if (!await meta.DeleteBranchAsync(repo, branch, ct).ConfigureAwait(false))
             throw new StrataException(StoreError.NoSuchBranch, $"branch {branch} of repo {repo} does not exist");
+        // A bucket made again later under the same name must not inherit the old one's CORS rules or tags.
+        await meta.DeleteBucketConfigsAsync(repo, branch, ct).ConfigureAwait(false);
     }
 
     public async Task<BranchInfo> GetBranchAsync(string repo, string branch, CancellationToken ct) =>

@@ -39,11 +39,13 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
             req.Operation = S3Router.Route(ctx.Request.Method, bucket, key, req.Has, ctx.Request.Headers.ContainsKey("x-amz-copy-source"));
             info.Operation = req.Operation;
             RequestLimits.Check(ctx.Request, options);
-            // A CORS preflight is unsigned by nature; with no CORS configuration (Strata keeps none) S3 refuses it so.
-            if (HttpMethods.IsOptions(ctx.Request.Method))
-                throw ctx.Request.Headers.Origin.Count == 0
-                    ? new S3Exception(S3ErrorCode.InvalidRequest, "Insufficient information. Origin request header needed.")
-                    : new S3Exception(S3ErrorCode.AccessForbidden, "CORSResponse: CORS is not enabled for this bucket.");
+            // A CORS preflight is unsigned by nature: it is answered from the bucket's rules alone.
+            if (req.Operation == S3Operation.PreflightCors)
+            {
+                await Cors.PreflightAsync(req).ConfigureAwait(false);
+                return;
+            }
+            if (ctx.Request.Headers.Origin.Count > 0) await Cors.AddToResponseAsync(req).ConfigureAwait(false);
             Authenticator.VerifyPayloadHash(ctx);
             if (options.AuthEnabled)
             {
@@ -84,7 +86,7 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
     /// </summary>
     private static async Task<Principal?> AnonymousReaderAsync(S3Request req, string? bucket)
     {
-        if (Authenticator.HasCredentials(req.Http) || Authorizer.Required(req.Operation) != RepoRole.Reader
+        if (Authenticator.HasCredentials(req.Http) || !Authorizer.AnonymousMayRead(req.Operation)
             || Names.ParseBucket(bucket ?? "") is not { } b)
             return null;
         return await req.Access!.GetRoleAsync(Principal.Everyone, b.Repo, req.Ct).ConfigureAwait(false) is not null ? Principal.Anonymous : null;
@@ -118,12 +120,19 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
         S3Operation.ListMultipartUploads => ListParts.ListMultipartUploadsAsync(r),
         S3Operation.GetBucketAcl or S3Operation.GetObjectAcl => Subresources.GetAclAsync(r),
         S3Operation.PutBucketAcl or S3Operation.PutObjectAcl => Subresources.PutAclAsync(r),
-        S3Operation.GetObjectTagging => Subresources.GetObjectTaggingAsync(r),
-        S3Operation.DeleteObjectTagging => Subresources.DeleteObjectTaggingAsync(r),
+        S3Operation.GetObjectTagging => ObjectTagging.GetObjectTaggingAsync(r),
+        S3Operation.PutObjectTagging => ObjectTagging.PutObjectTaggingAsync(r),
+        S3Operation.DeleteObjectTagging => ObjectTagging.DeleteObjectTaggingAsync(r),
+        S3Operation.GetBucketTagging => BucketTagging.GetBucketTaggingAsync(r),
+        S3Operation.PutBucketTagging => BucketTagging.PutBucketTaggingAsync(r),
+        S3Operation.DeleteBucketTagging => BucketTagging.DeleteBucketTaggingAsync(r),
+        S3Operation.GetBucketCors => BucketCors.GetBucketCorsAsync(r),
+        S3Operation.PutBucketCors => BucketCors.PutBucketCorsAsync(r),
+        S3Operation.DeleteBucketCors => BucketCors.DeleteBucketCorsAsync(r),
         S3Operation.GetBucketRequestPayment => Subresources.GetBucketRequestPaymentAsync(r),
         S3Operation.GetBucketLogging => Subresources.GetBucketLoggingAsync(r),
-        S3Operation.GetBucketPolicy or S3Operation.GetBucketCors or S3Operation.GetBucketLifecycle or S3Operation.GetBucketEncryption
-            or S3Operation.GetBucketTagging or S3Operation.GetBucketWebsite or S3Operation.GetObjectLockConfiguration
+        S3Operation.GetBucketPolicy or S3Operation.GetBucketLifecycle or S3Operation.GetBucketEncryption
+            or S3Operation.GetBucketWebsite or S3Operation.GetObjectLockConfiguration
             => Subresources.GetAbsentConfigurationAsync(r),
         S3Operation.DeleteBucketSubresource => Subresources.DeleteBucketSubresourceAsync(r),
         S3Operation.MethodNotAllowed => throw new S3Exception(S3ErrorCode.MethodNotAllowed),
@@ -145,6 +154,7 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
         ctx.Response.Headers["x-amz-request-id"] = requestId;
         ctx.Response.Headers["x-amz-id-2"] = requestId;
         foreach (var (k, v) in e.Headers) ctx.Response.Headers[k] = v;
+        Cors.Apply(ctx); // S3 sends the CORS headers with errors too, so a page can read why it failed
         ctx.Response.StatusCode = e.Status;
         if (e.Status == 304 || HttpMethods.IsHead(ctx.Request.Method)) return;
         var resource = req?.Key is { } key ? $"/{req.BucketName}/{key}" : req?.BucketName is { } b ? $"/{b}" : "/";

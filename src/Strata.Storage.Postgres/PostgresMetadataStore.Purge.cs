@@ -54,6 +54,7 @@ public sealed partial class PostgresMetadataStore
             foreach (var (key, version) in p.Versions)
             {
                 Add(batch, "DELETE FROM versions WHERE repo=@r AND key=@k AND commit_id=@v", Text("r", p.Repo), Text("k", key), Text("v", version));
+                Add(batch, "DELETE FROM object_tags WHERE repo=@r AND key=@k AND commit_id=@v", Text("r", p.Repo), Text("k", key), Text("v", version));
                 Add(batch, "INSERT INTO purged(repo, key, commit_id, at) VALUES(@r, @k, @v, @t) ON CONFLICT DO NOTHING",
                     Text("r", p.Repo), Text("k", key), Text("v", version), Long("t", Now));
             }

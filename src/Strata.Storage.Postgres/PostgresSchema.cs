@@ -95,6 +95,15 @@ internal static class PostgresSchema
         CREATE TABLE purged(repo text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, commit_id text COLLATE "C" NOT NULL,
             at bigint NOT NULL, PRIMARY KEY(repo, key, commit_id));
         """,
+        // 6: tags and bucket configuration.
+        // Object tags per version (the commit that wrote the key) and per-bucket configuration
+        // documents (CORS rules, bucket tags): side tables, because changing them makes no new version in S3.
+        """
+        CREATE TABLE IF NOT EXISTS object_tags(repo text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL,
+            commit_id text COLLATE "C" NOT NULL, tags text NOT NULL, PRIMARY KEY(repo, key, commit_id));
+        CREATE TABLE IF NOT EXISTS bucket_config(repo text COLLATE "C" NOT NULL, branch text COLLATE "C" NOT NULL,
+            kind text COLLATE "C" NOT NULL, document text NOT NULL, PRIMARY KEY(repo, branch, kind));
+        """,
     ];
 
     public static int Latest => Migrations.Length;

@@ -10,6 +10,8 @@ public sealed partial class SqliteMetadataStore
     private static readonly Action<SqliteConnection, SqliteTransaction>[] Migrations =
     [
         HashTokens,
+        // 2: object tags and bucket configuration (purges need no migration: a column, a table, made at open).
+        TagsAndBucketConfig,
     ];
 
     private static void Migrate(SqliteConnection c)
@@ -43,6 +45,17 @@ public sealed partial class SqliteMetadataStore
         cmd.Transaction = tx;
         cmd.ExecuteNonQuery();
     }
+
+    /// <summary>
+    /// Object tags per version (the commit that wrote the key) and per-bucket configuration documents
+    /// (CORS rules, bucket tags): side tables, because changing them makes no new version in S3.
+    /// </summary>
+    private static void TagsAndBucketConfig(SqliteConnection c, SqliteTransaction tx) => Run(c, tx, """
+        CREATE TABLE IF NOT EXISTS object_tags(repo TEXT NOT NULL, key TEXT NOT NULL, commit_id TEXT NOT NULL,
+            tags TEXT NOT NULL, PRIMARY KEY(repo, key, commit_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS bucket_config(repo TEXT NOT NULL, branch TEXT NOT NULL, kind TEXT NOT NULL,
+            document TEXT NOT NULL, PRIMARY KEY(repo, branch, kind)) WITHOUT ROWID;
+        """);
 
     /// <summary>
     /// 1: tokens are kept as SHA-256 hashes only, with an id, creation and last-use time; users get a

@@ -43,6 +43,7 @@ public sealed partial class SqliteMetadataStore
         foreach (var (key, version) in p.Versions)
         {
             Run(c, tx, "DELETE FROM versions WHERE repo=$r AND key=$k AND commit_id=$v", ("$r", p.Repo), ("$k", key), ("$v", version));
+            Run(c, tx, "DELETE FROM object_tags WHERE repo=$r AND key=$k AND commit_id=$v", ("$r", p.Repo), ("$k", key), ("$v", version));
             Run(c, tx, "INSERT OR IGNORE INTO purged(repo, key, commit_id, at) VALUES($r, $k, $v, $t)", ("$r", p.Repo), ("$k", key), ("$v", version), ("$t", Now));
         }
         var count = Scalar(c, tx, "SELECT max(purges) FROM branches WHERE repo=$r", ("$r", p.Repo)) + 1;

@@ -52,4 +52,9 @@ internal abstract class DelegatingMetadataStore(IMetadataStore inner) : IMetadat
     public virtual Task<IReadOnlyList<VersionRow>> ListCommitVersionsAsync(string repo, string commitId, CancellationToken ct) => inner.ListCommitVersionsAsync(repo, commitId, ct);
     public virtual Task ReplaceCommitVersionsAsync(CommitInfo commit, IReadOnlyCollection<VersionRow> rows, CancellationToken ct) => inner.ReplaceCommitVersionsAsync(commit, rows, ct);
     public virtual Task<bool> RaiseBranchFloorAsync(string repo, string branch, long floor, string droppedBelow, CancellationToken ct) => inner.RaiseBranchFloorAsync(repo, branch, floor, droppedBelow, ct);
+    public virtual Task<IReadOnlyList<KeyValuePair<string, string>>> GetObjectTagsAsync(string repo, string key, string commitId, CancellationToken ct) => inner.GetObjectTagsAsync(repo, key, commitId, ct);
+    public virtual Task SetObjectTagsAsync(string repo, string key, string commitId, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct) => inner.SetObjectTagsAsync(repo, key, commitId, tags, ct);
+    public virtual Task<string?> GetBucketConfigAsync(string repo, string branch, string kind, CancellationToken ct) => inner.GetBucketConfigAsync(repo, branch, kind, ct);
+    public virtual Task SetBucketConfigAsync(string repo, string branch, string kind, string? document, CancellationToken ct) => inner.SetBucketConfigAsync(repo, branch, kind, document, ct);
+    public virtual Task DeleteBucketConfigsAsync(string repo, string branch, CancellationToken ct) => inner.DeleteBucketConfigsAsync(repo, branch, ct);
 }

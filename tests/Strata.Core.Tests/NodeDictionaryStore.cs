@@ -59,4 +59,9 @@ internal class NodeDictionaryStoreBase : IMetadataStore
     public Task<IReadOnlyList<VersionRow>> ListCommitVersionsAsync(string repo, string commitId, CancellationToken ct) => throw new NotSupportedException();
     public Task ReplaceCommitVersionsAsync(CommitInfo commit, IReadOnlyCollection<VersionRow> rows, CancellationToken ct) => throw new NotSupportedException();
     public Task<bool> RaiseBranchFloorAsync(string repo, string branch, long floor, string droppedBelow, CancellationToken ct) => throw new NotSupportedException();
+    public Task<IReadOnlyList<KeyValuePair<string, string>>> GetObjectTagsAsync(string repo, string key, string commitId, CancellationToken ct) => throw new NotSupportedException();
+    public Task SetObjectTagsAsync(string repo, string key, string commitId, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct) => throw new NotSupportedException();
+    public Task<string?> GetBucketConfigAsync(string repo, string branch, string kind, CancellationToken ct) => throw new NotSupportedException();
+    public Task SetBucketConfigAsync(string repo, string branch, string kind, string? document, CancellationToken ct) => throw new NotSupportedException();
+    public Task DeleteBucketConfigsAsync(string repo, string branch, CancellationToken ct) => throw new NotSupportedException();
 }

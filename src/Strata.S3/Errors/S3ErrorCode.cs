@@ -24,6 +24,7 @@ public enum S3ErrorCode
     InvalidRange,
     InvalidRequest,
     InvalidStorageClass,
+    InvalidTag,
     InvalidURI,
     KeyTooLongError,
     MetadataTooLarge,

@@ -26,6 +26,7 @@ public static class S3ErrorTable
         [S3ErrorCode.InvalidRange] = (416, "The requested range is not satisfiable"),
         [S3ErrorCode.InvalidRequest] = (400, "Invalid Request"),
         [S3ErrorCode.InvalidStorageClass] = (400, "The storage class you specified is not valid"),
+        [S3ErrorCode.InvalidTag] = (400, "The tag provided was not a valid tag."),
         [S3ErrorCode.InvalidURI] = (400, "Couldn't parse the specified URI."),
         [S3ErrorCode.KeyTooLongError] = (400, "Your key is too long"),
         [S3ErrorCode.MetadataTooLarge] = (400, "Your metadata headers exceed the maximum allowed metadata size."),

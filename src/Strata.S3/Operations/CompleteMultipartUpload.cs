@@ -131,7 +131,7 @@ public static class CompleteMultipartUpload
         {
             Size = parts.Sum(p => p.Size), ETag = MultipartUploads.MultipartETag(parts),
             Chunks = parts.SelectMany(p => p.Chunks).ToList(), ContentHash = default, CommitId = "", ModifiedUnixMs = 0,
-            Headers = u.Headers, Checksums = checksums, Parts = parts.Select(p => new PartRef(p.Size,
+            Headers = u.Headers.Where(h => h.Key != CreateMultipartUpload.TaggingHeader).ToList(), Checksums = checksums, Parts = parts.Select(p => new PartRef(p.Size,
                 u.ChecksumAlgorithm is { } alg ? p.Checksums.FirstOrDefault(c => c.Key == alg).Value : null, Convert.ToHexStringLower(p.Md5))).ToList(),
         };
         entryTemplate = entryTemplate with { ContentHash = ContentAddress.Of(entryTemplate.Chunks) };
@@ -143,6 +143,8 @@ public static class CompleteMultipartUpload
             written = entryTemplate with { CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs };
             return [new Mutation(u.Key, written)];
         }, $"complete multipart upload of {u.Key}", r.Started, r.Ct).ConfigureAwait(false);
+        var tags = Tags.FromHeader(u.Headers.FirstOrDefault(h => h.Key == CreateMultipartUpload.TaggingHeader).Value);
+        await PutObject.StoreTagsAsync(r, bucket.Repo, u.Key, written!.CommitId, tags, newVersion: commit is not null).ConfigureAwait(false);
         var result = new Result(commit?.Id, written!.ETag, checksums, checksums.Count > 0 ? u.ChecksumType : null);
         await r.Store.Uploads.MarkCompletedAsync(u.Id, result.ToPairs(), r.Ct).ConfigureAwait(false);
         return result;

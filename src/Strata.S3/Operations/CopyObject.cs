@@ -20,6 +20,10 @@ public static class CopyObject
         var directive = r.Header("x-amz-metadata-directive") ?? "COPY";
         if (directive is not ("COPY" or "REPLACE"))
             throw new S3Exception(S3ErrorCode.InvalidArgument, "x-amz-metadata-directive must be COPY or REPLACE");
+        var tagging = r.Header("x-amz-tagging-directive") ?? "COPY";
+        if (tagging is not ("COPY" or "REPLACE"))
+            throw new S3Exception(S3ErrorCode.InvalidArgument, "Unknown tagging directive.");
+        var replacedTags = tagging == "REPLACE" ? Tags.FromHeader(r.Header("x-amz-tagging")) : null;
         await r.OpenAsync().ConfigureAwait(false);
         var src = await CopySource.ResolveAsync(r).ConfigureAwait(false);
         if (directive == "COPY" && src.Bucket == bucket && src.Key == key && src.VersionId is null)
@@ -35,6 +39,8 @@ public static class CopyObject
             return [new Mutation(key, written)];
         }, $"copy {src.Bucket}/{src.Key} to {key}", r.Started, r.Ct).ConfigureAwait(false);
         var entry = written!;
+        var tags = replacedTags ?? await r.Store.Meta.GetObjectTagsAsync(src.Bucket.Repo, src.Key, src.Entry.CommitId, r.Ct).ConfigureAwait(false);
+        await PutObject.StoreTagsAsync(r, bucket.Repo, key, entry.CommitId, tags, newVersion: commit is not null).ConfigureAwait(false);
         if (commit is not null) r.Response.Headers["x-amz-version-id"] = commit.Id;
         r.Response.Headers["x-amz-copy-source-version-id"] = src.Entry.CommitId;
         await XmlOut.WriteAsync(r.Response, "CopyObjectResult", w =>

@@ -7,6 +7,9 @@ namespace Strata.S3.Operations;
 /// <summary>CreateMultipartUpload and AbortMultipartUpload.</summary>
 public static class CreateMultipartUpload
 {
+    /// <summary>The upload header that carries the tags (URL-encoded); never stored on the object.</summary>
+    public const string TaggingHeader = "x-amz-tagging";
+
     public static async Task CreateMultipartUploadAsync(S3Request r)
     {
         var key = r.RequiredKey;
@@ -15,6 +18,9 @@ public static class CreateMultipartUpload
         await CannedAcl.CheckObjectAsync(r, bucket.Repo).ConfigureAwait(false);
         var (alg, type) = ChecksumSettings(r);
         var headers = ObjectHeaders.FromRequest(r.Http.Request);
+        var tags = Tags.FromHeader(r.Header("x-amz-tagging"));
+        // The upload keeps the tags with its headers until CompleteMultipartUpload gives them to the new version.
+        if (tags.Count > 0) headers.Add(new(TaggingHeader, Strata.Core.TagSet.Encode(tags)));
         var u = await r.Store.Uploads.CreateAsync(bucket, key, headers, alg is { } a ? ChecksumAlgorithms.Name(a) : null, type, r.Ct).ConfigureAwait(false);
         if (u.ChecksumAlgorithm is not null)
         {

@@ -23,6 +23,17 @@ public static class PutObject
             throw new S3Exception(S3ErrorCode.MissingContentLength);
     }
 
+    /// <summary>
+    /// The tags of a version just written. A new commit's version has none yet, so only a tag set
+    /// is written; a write into an open explicit commit replaces that commit's version, whose tags go with it.
+    /// Written after the commit: a crash in between leaves the object without its tags, never tags without an object.
+    /// </summary>
+    public static async Task StoreTagsAsync(S3Request r, string repo, string key, string version, IReadOnlyList<KeyValuePair<string, string>> tags, bool newVersion)
+    {
+        if (tags.Count > 0 || !newVersion)
+            await r.Store.Meta.SetObjectTagsAsync(repo, key, version, tags, r.Ct).ConfigureAwait(false);
+    }
+
     public static async Task PutObjectAsync(S3Request r)
     {
         var key = r.RequiredKey;
@@ -32,19 +43,24 @@ public static class PutObject
         RequireLength(r);
         await CannedAcl.CheckObjectAsync(r, bucket.Repo).ConfigureAwait(false);
         var headers = ObjectHeaders.FromRequest(r.Http.Request);
+        var tagging = r.Header("x-amz-tagging");
+        var tags = Tags.FromHeader(tagging); // checked before the body is read
         var body = await RequestBody.ReceiveAsync(r).ConfigureAwait(false);
         var c = body.Content;
         var etag = "\"" + Convert.ToHexStringLower(c.Md5) + "\"";
         var conditional = r.Header("If-Match") is not null || r.Header("If-None-Match") is not null;
+        string? version = null;
         var commit = await r.Store.CommitAsync(bucket, async ctx =>
         {
             if (conditional) Conditions.CheckWrite(r, await ctx.GetAsync(key).ConfigureAwait(false));
+            version = ctx.Id;
             return [new Mutation(key, new FileEntry
             {
                 Size = c.Size, ETag = etag, ContentHash = c.ContentHash, CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs,
                 Chunks = c.Chunks, Headers = headers, Checksums = body.Checksums,
             })];
         }, $"put {key}", c.ReliesOnSince(r.Started), r.Ct).ConfigureAwait(false);
+        await StoreTagsAsync(r, bucket.Repo, key, version!, tags, newVersion: commit is not null).ConfigureAwait(false);
         r.Response.Headers.ETag = etag;
         if (commit is not null) r.Response.Headers["x-amz-version-id"] = commit.Id;
         foreach (var (alg, v) in body.Checksums) r.Response.Headers["x-amz-checksum-" + alg.ToLowerInvariant()] = v;

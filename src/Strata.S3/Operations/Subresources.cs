@@ -5,8 +5,8 @@ using Strata.S3.Xml;
 namespace Strata.S3.Operations;
 
 /// <summary>
-/// Configuration subresources Strata does not keep (ACL grants, policy, CORS, lifecycle,
-/// encryption, tagging...). Reads answer as S3 does for a bucket with none configured, so
+/// Configuration subresources Strata does not keep (ACL grants, policy, lifecycle,
+/// encryption...). Reads answer as S3 does for a bucket with none configured, so
 /// tools that ask as a matter of course (s3cmd, aws cli) carry on; writes that would set
 /// something are refused, never pretended.
 /// </summary>
@@ -74,18 +74,6 @@ public static class Subresources
         return grants.All(g => Owner(g) || Everyone(g)) ? "public-read" : null;
     }
 
-    public static async Task GetObjectTaggingAsync(S3Request r)
-    {
-        await EnsureTargetAsync(r).ConfigureAwait(false);
-        await XmlOut.WriteAsync(r.Response, "Tagging", w => w.WriteElementString("TagSet", XmlOut.Ns, ""), r.Ct).ConfigureAwait(false);
-    }
-
-    public static async Task DeleteObjectTaggingAsync(S3Request r)
-    {
-        await EnsureTargetAsync(r).ConfigureAwait(false);
-        r.Response.StatusCode = 204;
-    }
-
     public static async Task GetBucketRequestPaymentAsync(S3Request r)
     {
         await r.OpenAsync().ConfigureAwait(false);
@@ -104,10 +92,8 @@ public static class Subresources
         throw r.Operation switch
         {
             S3Operation.GetBucketPolicy => new S3Exception(S3ErrorCode.NoSuchBucketPolicy),
-            S3Operation.GetBucketCors => new S3Exception(S3ErrorCode.NoSuchCORSConfiguration),
             S3Operation.GetBucketLifecycle => new S3Exception(S3ErrorCode.NoSuchLifecycleConfiguration),
             S3Operation.GetBucketEncryption => new S3Exception(S3ErrorCode.ServerSideEncryptionConfigurationNotFoundError),
-            S3Operation.GetBucketTagging => new S3Exception(S3ErrorCode.NoSuchTagSet),
             S3Operation.GetBucketWebsite => new S3Exception(S3ErrorCode.NoSuchWebsiteConfiguration),
             _ => new S3Exception(S3ErrorCode.ObjectLockConfigurationNotFoundError),
         };

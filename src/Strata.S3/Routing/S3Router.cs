@@ -19,7 +19,7 @@ public static class S3Router
     public static S3Operation Route(string method, string? bucket, string? key, Func<string, bool> has, bool hasCopySource)
     {
         if (bucket is null)
-            return method is "GET" or "HEAD" ? S3Operation.ListBuckets : S3Operation.MethodNotAllowed;
+            return method is "GET" or "HEAD" ? S3Operation.ListBuckets : method == "OPTIONS" ? S3Operation.PreflightCors : S3Operation.MethodNotAllowed;
         return key is null ? RouteBucket(method, has) : RouteObject(method, has, hasCopySource);
     }
 
@@ -45,13 +45,18 @@ public static class S3Router
             : S3Operation.ListObjects,
         "PUT" => has("versioning") ? S3Operation.PutBucketVersioning
             : has("acl") ? S3Operation.PutBucketAcl
+            : has("cors") ? S3Operation.PutBucketCors
+            : has("tagging") ? S3Operation.PutBucketTagging
             : AnyUnsupported(has) ? S3Operation.NotImplemented
             : S3Operation.CreateBucket,
-        "DELETE" => has("policy") || has("cors") || has("lifecycle") || has("tagging") || has("encryption") || has("website")
+        "DELETE" => has("cors") ? S3Operation.DeleteBucketCors
+            : has("tagging") ? S3Operation.DeleteBucketTagging
+            : has("policy") || has("lifecycle") || has("encryption") || has("website")
             ? S3Operation.DeleteBucketSubresource
             : AnyUnsupported(has) ? S3Operation.NotImplemented
             : S3Operation.DeleteBucket,
         "POST" => has("delete") ? S3Operation.DeleteObjects : S3Operation.NotImplemented,
+        "OPTIONS" => S3Operation.PreflightCors,
         _ => S3Operation.MethodNotAllowed,
     };
 
@@ -65,6 +70,7 @@ public static class S3Router
             : AnyUnsupported(has) ? S3Operation.NotImplemented
             : S3Operation.GetObject,
         "PUT" => has("acl") ? S3Operation.PutObjectAcl
+            : has("tagging") ? S3Operation.PutObjectTagging
             : has("uploadId") && has("partNumber") ? (hasCopySource ? S3Operation.UploadPartCopy : S3Operation.UploadPart)
             : AnyUnsupported(has) ? S3Operation.NotImplemented
             : hasCopySource ? S3Operation.CopyObject
@@ -76,6 +82,7 @@ public static class S3Router
         "POST" => has("uploads") ? S3Operation.CreateMultipartUpload
             : has("uploadId") ? S3Operation.CompleteMultipartUpload
             : S3Operation.NotImplemented,
+        "OPTIONS" => S3Operation.PreflightCors,
         _ => S3Operation.MethodNotAllowed,
     };
 
