@@ -46,9 +46,11 @@ public class VersionTests(ServerFixture fx) : IClassFixture<ServerFixture>
         Assert.Equal($"k@{v1}", seen[3]);
         Assert.StartsWith("other@", seen[4]);
 
-        // Version deletes are refused: history is immutable.
-        var refused = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = "k", VersionId = v1 }));
-        Assert.Equal(HttpStatusCode.NotImplemented, refused.StatusCode);
+        // A version delete is permanent (PurgeTests has the rest): v1 leaves the list.
+        await s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = "k", VersionId = v1 });
+        var after = await s3.ListVersionsAsync(new ListVersionsRequest { BucketName = bucket, Prefix = "k" });
+        Assert.DoesNotContain(after.Versions!, v => v.VersionId == v1);
+        Assert.Equal(3, after.Versions!.Count);
     }
 
     [Fact]
