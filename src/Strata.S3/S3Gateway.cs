@@ -45,7 +45,8 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
                     ? new S3Exception(S3ErrorCode.InvalidRequest, "Insufficient information. Origin request header needed.")
                     : new S3Exception(S3ErrorCode.AccessForbidden, "CORSResponse: CORS is not enabled for this bucket.");
             Authenticator.VerifyPayloadHash(ctx);
-            if (options.AuthEnabled)
+            // A browser POST is signed by its form, not its headers: PostObject authenticates and authorizes itself.
+            if (options.AuthEnabled && req.Operation != S3Operation.PostObject)
             {
                 req.Principal = await AnonymousReaderAsync(req, bucket).ConfigureAwait(false)
                     ?? await _authenticator.AuthenticateAsync(ctx, ctx.RequestAborted).ConfigureAwait(false);
@@ -105,6 +106,7 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
         S3Operation.GetObject => GetObject.GetObjectAsync(r, head: false),
         S3Operation.HeadObject => GetObject.GetObjectAsync(r, head: true),
         S3Operation.PutObject => PutObject.PutObjectAsync(r),
+        S3Operation.PostObject => PostObject.PostObjectAsync(r),
         S3Operation.DeleteObject => DeleteObject.DeleteObjectAsync(r),
         S3Operation.DeleteObjects => DeleteObject.DeleteObjectsAsync(r),
         S3Operation.GetObjectAttributes => GetObjectAttributes.GetObjectAttributesAsync(r),

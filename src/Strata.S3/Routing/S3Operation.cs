@@ -30,6 +30,7 @@ public enum S3Operation
     GetObject,
     HeadObject,
     PutObject,
+    PostObject,
     CopyObject,
     DeleteObject,
     GetObjectAcl,
