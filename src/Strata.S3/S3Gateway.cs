@@ -30,7 +30,8 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
         S3Request? req = null;
         try
         {
-            var (bucket, key) = S3Request.ParsePath(ctx);
+            var (bucket, key) = S3Request.ParsePath(ctx, options.Domains);
+            var virtualHosted = S3Request.VirtualHostBucket(ctx.Request.Host.Host, options.Domains) is not null;
             (info.Bucket, info.Key) = (bucket, key);
             req = new S3Request
             {
@@ -49,7 +50,7 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
             if (options.AuthEnabled && req.Operation != S3Operation.PostObject)
             {
                 req.Principal = await AnonymousReaderAsync(req, bucket).ConfigureAwait(false)
-                    ?? await _authenticator.AuthenticateAsync(ctx, ctx.RequestAborted).ConfigureAwait(false);
+                    ?? await _authenticator.AuthenticateAsync(ctx, ctx.RequestAborted, virtualHosted ? bucket : null).ConfigureAwait(false);
                 if (Authorizer.Required(req.Operation) is { } role && Names.ParseBucket(bucket ?? "") is { } b)
                     await Authorizer.RequireAsync(req, b.Repo, role).ConfigureAwait(false);
             }
