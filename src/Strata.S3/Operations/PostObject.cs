@@ -57,6 +57,9 @@ public static class PostObject
         }
         if (r.Options.AuthEnabled) await Authorizer.RequireAsync(r, bucket.Repo, RepoRole.Writer).ConfigureAwait(false);
         await CannedAcl.CheckObjectAsync(r, bucket.Repo, f.GetValueOrDefault("acl")).ConfigureAwait(false);
+        // Strata does not encrypt per object: refusing is honest where ignoring would pretend.
+        if (f.Keys.FirstOrDefault(k => k.StartsWith("x-amz-server-side-encryption", StringComparison.Ordinal)) is { } sse)
+            throw new S3Exception(S3ErrorCode.NotImplemented, $"Strata does not support server-side encryption ({sse})");
         var headers = Headers(f, r.Options);
 
         var max = policy?.LengthRange?.Max;
