@@ -149,6 +149,7 @@ public sealed class ParserFuzzTests
     private static byte[] FormExample() => Encoding.UTF8.GetBytes(
         "--BoUnD\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nup/${filename}\r\n"
         + "--BoUnD\r\nContent-Disposition: form-data; name=\"policy\"; filename=\"policy\"\r\n\r\neyJ9\r\n"
+        + "--BoUnD\r\nContent-Disposition: form-data; name=\"x-amz-meta-\\u00e9\"; filename*=UTF-8''a%20%C3%A9\r\n\r\nv\r\n"
         + "--BoUnD\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--BoUnD--\r\n");
 
     [Fact]

@@ -45,7 +45,18 @@ public sealed class RequestFuzzTests(ServerFixture fx) : IClassFixture<ServerFix
             new Seed("PUT", $"/{bucket}/ch", "", [new("x-amz-trailer", "x-amz-checksum-crc32"), new("x-amz-decoded-content-length", "3"), new("Content-Encoding", "aws-chunked")],
                 Encoding.ASCII.GetBytes(chunked)),
             new Seed("POST", $"/{bucket}", "", [new("Content-Type", "multipart/form-data; boundary=XX")], Encoding.ASCII.GetBytes(form)),
-            new Seed("GET", $"/{bucket}", "list-type=2&prefix=a&delimiter=%2F&max-keys=5&continuation-token=zz&encoding-type=url", [], []),
+            new Seed("GET", $"/{bucket}", "list-type=2&prefix=a&delimiter=%2F&max-keys=5&continuation-token=zz&encoding-type=url&fetch-owner=true&start-after=a", [], []),
+            new Seed("GET", $"/{bucket}", "marker=a&max-keys=2&delimiter=x", [], []),
+            new Seed("GET", $"/{bucket}", "versions&key-marker=k&version-id-marker=HEAD&max-keys=3&prefix=k", [], []),
+            new Seed("GET", $"/{bucket}", "uploads&key-marker=k&upload-id-marker=u&max-uploads=3", [], []),
+            new Seed("GET", $"/{bucket}/k", "partNumber=1&response-content-type=a%2Fb&response-expires=x", [new("If-Modified-Since", "Thu, 01 Jan 2026 00:00:00 GMT"), new("If-Unmodified-Since", "Thu, 01 Jan 2099 00:00:00 GMT"), new("x-amz-checksum-mode", "ENABLED")], []),
+            new Seed("GET", $"/{bucket}/k", "attributes", [new("x-amz-object-attributes", "ETag,Checksum,ObjectParts,StorageClass,ObjectSize"), new("x-amz-max-parts", "2"), new("x-amz-part-number-marker", "1")], []),
+            new Seed("DELETE", $"/{bucket}/gone", "", [new("x-amz-if-match-size", "3"), new("x-amz-if-match-last-modified-time", "Thu, 01 Jan 2026 00:00:00 GMT"), new("If-Match", "*")], []),
+            new Seed("PUT", $"/{bucket}", "acl", [], "<AccessControlPolicy><Owner><ID>strata</ID></Owner><AccessControlList><Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>"u8.ToArray()),
+            new Seed("PUT", $"/new-{bucket}", "", [], "<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>"u8.ToArray()),
+            new Seed("POST", $"/{bucket}/mp", "uploads", [new("x-amz-checksum-algorithm", "CRC32"), new("x-amz-checksum-type", "FULL_OBJECT"), new("Content-Type", "a/b")], []),
+            new Seed("PUT", $"/{bucket}/mp", "partNumber=2&uploadId=abc", [new("x-amz-copy-source", $"/{bucket}/k"), new("x-amz-copy-source-range", "bytes=0-1")], []),
+            new Seed("PUT", $"/{bucket}/k2", "", [new("x-amz-checksum-sha256", "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="), new("If-None-Match", "*"), new("x-amz-acl", "private"), new("Expires", "Thu, 01 Jan 2026 00:00:00 GMT")], "abc"u8.ToArray()),
         ];
     }
 
