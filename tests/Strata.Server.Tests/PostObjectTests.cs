@@ -143,6 +143,11 @@ public sealed class PostObjectTests(ServerFixture fx) : IClassFixture<ServerFixt
         Assert.Equal(HttpStatusCode.BadRequest, s);
         Assert.Contains("<Code>InvalidPolicyDocument</Code>", body);
 
+        // Strata keeps no tags: a tag set is refused, not dropped.
+        (s, body) = await Post(Policy(b, "k/", extra: [new object[] { "starts-with", "$tagging", "" }]),
+            more: ("tagging", "<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>"));
+        Assert.Equal(HttpStatusCode.NotImplemented, s);
+
         // Not a form at all, and a form cut short.
         var plain = await http.PostAsync($"/{b}", new StringContent("x"));
         Assert.Equal(HttpStatusCode.PreconditionFailed, plain.StatusCode);

@@ -60,6 +60,9 @@ public static class PostObject
         // Strata does not encrypt per object: refusing is honest where ignoring would pretend.
         if (f.Keys.FirstOrDefault(k => k.StartsWith("x-amz-server-side-encryption", StringComparison.Ordinal)) is { } sse)
             throw new S3Exception(S3ErrorCode.NotImplemented, $"Strata does not support server-side encryption ({sse})");
+        // Strata keeps no tags (GetObjectTagging answers an empty set), so a tag set is refused rather than dropped.
+        if (f.TryGetValue("tagging", out var tagging) && tagging.Contains("<Tag>", StringComparison.Ordinal))
+            throw new S3Exception(S3ErrorCode.NotImplemented, "Strata does not keep object tags; the tagging field must hold no tags");
         var headers = Headers(f, r.Options);
 
         var max = policy?.LengthRange?.Max;
