@@ -30,7 +30,8 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
         S3Request? req = null;
         try
         {
-            var (bucket, key) = S3Request.ParsePath(ctx);
+            var (bucket, key) = S3Request.ParsePath(ctx, options.Domains);
+            var virtualHosted = S3Request.VirtualHostBucket(ctx.Request.Host.Host, options.Domains) is not null;
             (info.Bucket, info.Key) = (bucket, key);
             req = new S3Request
             {
@@ -47,10 +48,11 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
             }
             if (ctx.Request.Headers.Origin.Count > 0) await Cors.AddToResponseAsync(req).ConfigureAwait(false);
             Authenticator.VerifyPayloadHash(ctx);
-            if (options.AuthEnabled)
+            // A browser POST is signed by its form, not its headers: PostObject authenticates and authorizes itself.
+            if (options.AuthEnabled && req.Operation != S3Operation.PostObject)
             {
                 req.Principal = await AnonymousReaderAsync(req, bucket).ConfigureAwait(false)
-                    ?? await _authenticator.AuthenticateAsync(ctx, ctx.RequestAborted).ConfigureAwait(false);
+                    ?? await _authenticator.AuthenticateAsync(ctx, ctx.RequestAborted, virtualHosted ? bucket : null).ConfigureAwait(false);
                 if (Authorizer.Required(req.Operation) is { } role && Names.ParseBucket(bucket ?? "") is { } b)
                     await Authorizer.RequireAsync(req, b.Repo, role).ConfigureAwait(false);
             }
@@ -107,6 +109,7 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
         S3Operation.GetObject => GetObject.GetObjectAsync(r, head: false),
         S3Operation.HeadObject => GetObject.GetObjectAsync(r, head: true),
         S3Operation.PutObject => PutObject.PutObjectAsync(r),
+        S3Operation.PostObject => PostObject.PostObjectAsync(r),
         S3Operation.DeleteObject => DeleteObject.DeleteObjectAsync(r),
         S3Operation.DeleteObjects => DeleteObject.DeleteObjectsAsync(r),
         S3Operation.GetObjectAttributes => GetObjectAttributes.GetObjectAttributesAsync(r),

@@ -46,21 +46,42 @@ public sealed class S3Request
 
     public Task<Snapshot> OpenAsync() => Store.OpenAsync(Bucket, Ct);
 
-    /// <summary>Splits the raw request target (so that %2F and + in keys survive) into bucket and key.</summary>
-    public static (string? Bucket, string? Key) ParsePath(HttpContext ctx)
+    /// <summary>
+    /// Splits the raw request target (so that %2F and + in keys survive) into bucket and key. With
+    /// <paramref name="domains"/>, a Host below one of them names the bucket (virtual-hosted style)
+    /// and the whole path is the key; any other Host is path-style.
+    /// </summary>
+    public static (string? Bucket, string? Key) ParsePath(HttpContext ctx, IReadOnlyList<string>? domains = null)
     {
         var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ctx.Request.Path.Value ?? "/";
         if (raw.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || raw.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-            raw = new Uri(raw).PathAndQuery;
+            raw = Uri.TryCreate(raw, UriKind.Absolute, out var abs) ? abs.PathAndQuery : throw new S3Exception(S3ErrorCode.InvalidURI);
         var q = raw.IndexOf('?');
         var path = q >= 0 ? raw[..q] : raw;
         if (path.StartsWith('/')) path = path[1..];
+        if (VirtualHostBucket(ctx.Request.Host.Host, domains) is { } vhost)
+            return (vhost, path.Length == 0 ? null : Unescape(path));
         if (path.Length == 0) return (null, null);
         var slash = path.IndexOf('/');
         if (slash < 0) return (Unescape(path), null);
         var bucket = Unescape(path[..slash]);
         var key = path[(slash + 1)..];
         return (bucket, key.Length == 0 ? null : Unescape(key));
+    }
+
+    /// <summary>The bucket a virtual-hosted Host names: the Host (without port) minus ".domain"; null for path-style.</summary>
+    public static string? VirtualHostBucket(string? host, IReadOnlyList<string>? domains)
+    {
+        if (string.IsNullOrEmpty(host) || domains is null) return null;
+        string? best = null;
+        foreach (var d in domains)
+        {
+            // The longest matching domain wins (s3.example and eu.s3.example may both be served).
+            if (d.Length > 0 && host.Length > d.Length + 1 && host[^(d.Length + 1)] == '.'
+                && host.EndsWith(d, StringComparison.OrdinalIgnoreCase) && (best is null || host.Length - d.Length - 1 < best.Length))
+                best = host[..^(d.Length + 1)];
+        }
+        return best;
     }
 
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);

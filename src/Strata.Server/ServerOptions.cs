@@ -9,6 +9,17 @@ public sealed class ServerOptions
     /// <summary>Port of the admin API (JSON over HTTP); 0 picks a free one.</summary>
     public int AdminPort { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("STRATA_ADMIN_PORT"), out var ap) ? ap : 30601;
     public string Region { get; set; } = Environment.GetEnvironmentVariable("STRATA_REGION") ?? "us-east-1";
+    /// <summary>Domains for virtual-hosted-style requests (Host bucket.domain); empty: path-style only.</summary>
+    public List<string> Domains { get; set; } = SplitDomains(Environment.GetEnvironmentVariable("STRATA_DOMAIN"));
+
+    /// <summary>A comma-separated list of domains, without ports or surrounding dots.</summary>
+    public static List<string> SplitDomains(string? text) =>
+        (text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => d.Trim('.'))
+            .Select(d => d.Contains(':') || d.Contains('/') || d.Length == 0
+                ? throw new ArgumentException($"--domain takes a host name such as s3.example (no port, scheme or path), not '{d}'")
+                : d.ToLowerInvariant())
+            .ToList();
     public bool Quiet { get; set; }
     /// <summary>Serve unsigned requests (a local sandbox).</summary>
     public bool NoAuth { get; set; } = Environment.GetEnvironmentVariable("STRATA_AUTH") is "off" or "false" or "0";
@@ -81,6 +92,7 @@ public sealed class ServerOptions
           --port N                  STRATA_PORT                  30600 (S3 gateway)
           --admin-port N            STRATA_ADMIN_PORT            30601 (admin API; 0 picks a free port)
           --region R                STRATA_REGION                us-east-1
+          --domain D[,D...]         STRATA_DOMAIN                none (repeatable: Host bucket.D is virtual-hosted style for bucket; Host D is path-style)
           --metadata URL            STRATA_METADATA              SQLite in the data dir; or postgres://USER[:PASS]@HOST:PORT/DB
           --chunks URL              STRATA_CHUNKS                files in the data dir; or s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT&region=R
                                                                  (also path-style=false, concurrency=N); or file:/shared/dir
@@ -108,6 +120,7 @@ public sealed class ServerOptions
     public static ServerOptions Parse(string[] args)
     {
         var o = new ServerOptions();
+        var domainFlag = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -118,6 +131,12 @@ public sealed class ServerOptions
                 case "--address": o.Address = Next(); break;
                 case "--port": o.Port = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--region": o.Region = Next(); break;
+                case "--domain":
+                    // Repeatable, each a comma-separated list; the first flag replaces the environment's list.
+                    if (!domainFlag) o.Domains.Clear();
+                    domainFlag = true;
+                    o.Domains.AddRange(SplitDomains(Next()));
+                    break;
                 case "--admin-port": o.AdminPort = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--quiet": o.Quiet = true; break;
                 case "--no-auth": o.NoAuth = true; break;

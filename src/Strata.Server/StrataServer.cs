@@ -88,7 +88,7 @@ public sealed class StrataServer : IAsyncDisposable
         builder.Services.AddSingleton(backends.Access);
         builder.Services.AddSingleton(new S3Options
         {
-            Region = o.Region, AuthEnabled = !o.NoAuth,
+            Region = o.Region, AuthEnabled = !o.NoAuth, Domains = o.Domains.ToArray(),
             MaxMetadataBytes = o.MaxMetadataBytes, MaxHeaderBytes = o.MaxHeaderBytes, MaxHeaderCount = o.MaxHeaderCount,
         });
         builder.Services.AddSingleton<S3Gateway>();

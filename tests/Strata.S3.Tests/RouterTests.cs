@@ -23,6 +23,7 @@ public class RouterTests
     [InlineData("GET", "b", null, "versions", S3Operation.ListObjectVersions)]
     [InlineData("GET", "b", null, "uploads", S3Operation.ListMultipartUploads)]
     [InlineData("POST", "b", null, "delete", S3Operation.DeleteObjects)]
+    [InlineData("POST", "b", null, "", S3Operation.PostObject)]
     [InlineData("GET", "b", null, "policy", S3Operation.GetBucketPolicy)]
     [InlineData("GET", "b", null, "requestPayment", S3Operation.GetBucketRequestPayment)]
     [InlineData("GET", "b", null, "replication", S3Operation.NotImplemented)]

@@ -13,19 +13,19 @@ public static class RawSigner
 
     /// <summary>The headers to send (Host, x-amz-date, x-amz-content-sha256, Authorization), signing <paramref name="extra"/> too.</summary>
     public static List<KeyValuePair<string, string>> Sign(string endpoint, string token, string method, string rawPath, string rawQuery = "",
-        IEnumerable<KeyValuePair<string, string>>? extra = null)
+        IEnumerable<KeyValuePair<string, string>>? extra = null, string payload = UnsignedPayload)
     {
         var amzDate = DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'");
         var headers = new List<KeyValuePair<string, string>>
         {
-            new("Host", new Uri(endpoint).Authority), new("x-amz-content-sha256", UnsignedPayload), new("x-amz-date", amzDate),
+            new("Host", new Uri(endpoint).Authority), new("x-amz-content-sha256", payload), new("x-amz-date", amzDate),
         };
         headers.AddRange(extra ?? []);
         var signed = string.Join(';', headers.Select(h => h.Key.ToLowerInvariant()).Distinct().Order(StringComparer.Ordinal));
         var auth = $"AWS4-HMAC-SHA256 Credential={token}/{amzDate[..8]}/us-east-1/s3/aws4_request,SignedHeaders={signed},Signature={new string('0', 64)}";
         var view = new RequestView(method, rawPath, rawQuery, headers);
         var c = SigV4.ParseHeader(auth, view);
-        var sig = SigV4.Signature(SigV4.SigningKey(token, c), SigV4.StringToSign(c, SigV4.CanonicalRequest(view, c, UnsignedPayload)));
+        var sig = SigV4.Signature(SigV4.SigningKey(token, c), SigV4.StringToSign(c, SigV4.CanonicalRequest(view, c, payload)));
         headers.Add(new("Authorization", auth.Replace(new string('0', 64), sig)));
         return headers;
     }

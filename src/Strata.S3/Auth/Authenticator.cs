@@ -27,28 +27,31 @@ public sealed class Authenticator(IAccessStore access, TimeProvider clock)
             || q.ContainsKey("AWSAccessKeyId") || q.ContainsKey("Signature");
     }
 
-    public async Task<Principal> AuthenticateAsync(HttpContext ctx, CancellationToken ct)
+    /// <param name="virtualHostBucket">The bucket a virtual-hosted request's Host named: SigV2 signs it as the resource's first segment.</param>
+    public async Task<Principal> AuthenticateAsync(HttpContext ctx, CancellationToken ct, string? virtualHostBucket = null)
     {
-        var p = await AuthenticateSignatureAsync(ctx, ct).ConfigureAwait(false);
+        var p = await AuthenticateSignatureAsync(ctx, ct, virtualHostBucket).ConfigureAwait(false);
         // Only a request whose signature held counts as a use of the token.
         await Tokens.NoteUseAsync(access, p, clock.GetUtcNow(), ct).ConfigureAwait(false);
         return p;
     }
 
-    private async Task<Principal> AuthenticateSignatureAsync(HttpContext ctx, CancellationToken ct)
+    private async Task<Principal> AuthenticateSignatureAsync(HttpContext ctx, CancellationToken ct, string? virtualHostBucket)
     {
         var req = View(ctx);
+        // SigV2's resource is /bucket/key whatever the addressing; SigV4 signs the path as sent.
+        var v2 = virtualHostBucket is null ? req : req with { RawPath = "/" + AwsUri.Encode(virtualHostBucket, keepSlash: false) + (req.RawPath.Length == 0 ? "/" : req.RawPath) };
         var auth = req.Header("Authorization");
         if (auth?.StartsWith(SigV4.Algorithm, StringComparison.Ordinal) == true)
             return await SigV4Async(ctx, req, SigV4.ParseHeader(auth, req), ct).ConfigureAwait(false);
         if (auth?.StartsWith("AWS ", StringComparison.Ordinal) == true)
-            return await SigV2HeaderAsync(req, auth[4..], ct).ConfigureAwait(false);
+            return await SigV2HeaderAsync(v2, auth[4..], ct).ConfigureAwait(false);
         if (auth is not null)
             throw new S3Exception(S3ErrorCode.AuthorizationHeaderMalformed, "unsupported Authorization scheme");
         if (req.Query("X-Amz-Algorithm") is not null || req.Query("X-Amz-Signature") is not null)
             return await SigV4Async(ctx, req, SigV4.ParseQuery(req), ct).ConfigureAwait(false);
         if (req.Query("AWSAccessKeyId") is not null || req.Query("Signature") is not null)
-            return await SigV2QueryAsync(req, ct).ConfigureAwait(false);
+            return await SigV2QueryAsync(v2, ct).ConfigureAwait(false);
         throw new S3Exception(S3ErrorCode.AccessDenied, "Access Denied: this server requires signed requests");
     }
 
@@ -127,6 +130,8 @@ public sealed class Authenticator(IAccessStore access, TimeProvider clock)
         var path = raw.Length == 0 ? "/" : raw;
         yield return path;
         if (path.Length > 1 && path.IndexOf('/', 1) < 0) yield return path + "/";
+        // A virtual-hosted request of the bucket itself: "/bucket/" as AWS documents it, or "/bucket".
+        if (path.Length > 2 && path.IndexOf('/', 1) == path.Length - 1) yield return path[..^1];
     }
 
     // The store is looked up by the key's hash, and the key itself (the token) is the HMAC secret below.

@@ -15,7 +15,7 @@ public static class Authorizer
         S3Operation.CreateBucket => RepoRole.Owner,
         // Making a repo public-read is a grant: the owner's to make.
         S3Operation.DeleteBucket or S3Operation.PutBucketAcl => RepoRole.Owner,
-        S3Operation.PutObject or S3Operation.CopyObject or S3Operation.DeleteObject or S3Operation.DeleteObjects
+        S3Operation.PutObject or S3Operation.PostObject or S3Operation.CopyObject or S3Operation.DeleteObject or S3Operation.DeleteObjects
             or S3Operation.CreateMultipartUpload or S3Operation.UploadPart or S3Operation.UploadPartCopy
             or S3Operation.CompleteMultipartUpload or S3Operation.AbortMultipartUpload or S3Operation.PutObjectAcl
             or S3Operation.PutBucketVersioning or S3Operation.DeleteObjectTagging or S3Operation.PutObjectTagging

@@ -19,9 +19,12 @@ public static class CannedAcl
     ];
 
     /// <summary>The request's canned ACL if Strata can honour it ("private" or "public-read"), null without one.</summary>
-    public static string? Check(S3Request r)
+    public static string? Check(S3Request r) => Check(r.Header("x-amz-acl"));
+
+    /// <summary>A canned ACL given some other way (a POST form's acl field).</summary>
+    public static string? Check(string? acl)
     {
-        if (r.Header("x-amz-acl") is not { } acl) return null;
+        if (acl is null) return null;
         if (!Known.Contains(acl)) throw new S3Exception(S3ErrorCode.InvalidArgument, $"'{acl}' is not a canned ACL");
         return acl switch
         {
@@ -33,9 +36,11 @@ public static class CannedAcl
     }
 
     /// <summary>For writes of objects: public-read is accepted only where the repo is public already.</summary>
-    public static async Task CheckObjectAsync(S3Request r, string repo)
+    public static Task CheckObjectAsync(S3Request r, string repo) => CheckObjectAsync(r, repo, r.Header("x-amz-acl"));
+
+    public static async Task CheckObjectAsync(S3Request r, string repo, string? acl)
     {
-        if (Check(r) == "public-read" && !await IsPublicAsync(r, repo).ConfigureAwait(false))
+        if (Check(acl) == "public-read" && !await IsPublicAsync(r, repo).ConfigureAwait(false))
             throw new S3Exception(S3ErrorCode.NotImplemented,
                 "Strata grants anonymous read per repo, not per object: make the bucket public-read (PutBucketAcl or CreateBucket with x-amz-acl: public-read)");
     }

@@ -6,9 +6,10 @@ namespace Strata.S3.Operations;
 /// <summary>The object named by x-amz-copy-source (<c>[/]bucket/key[?versionId=v]</c>, URL-encoded), resolved to its file entry.</summary>
 public sealed record CopySource(BucketRef Bucket, string Key, string? VersionId, FileEntry Entry)
 {
-    public static async Task<CopySource> ResolveAsync(S3Request r)
+    /// <summary>Splits the header into bucket, key and version; a header that names no object is an S3 error.</summary>
+    public static (BucketRef Bucket, string Key, string? Version) Parse(string? header)
     {
-        var raw = r.Header("x-amz-copy-source") ?? throw new S3Exception(S3ErrorCode.InvalidArgument, "x-amz-copy-source is missing");
+        var raw = header ?? throw new S3Exception(S3ErrorCode.InvalidArgument, "x-amz-copy-source is missing");
         string? version = null;
         var q = raw.IndexOf('?');
         if (q >= 0)
@@ -22,7 +23,12 @@ public sealed record CopySource(BucketRef Bucket, string Key, string? VersionId,
         if (slash <= 0 || slash == path.Length - 1)
             throw new S3Exception(S3ErrorCode.InvalidArgument, "x-amz-copy-source must be bucket/key");
         var bucket = Names.ParseBucket(path[..slash]) ?? throw new S3Exception(S3ErrorCode.InvalidBucketName, $"'{path[..slash]}' is not a bucket");
-        var key = path[(slash + 1)..];
+        return (bucket, path[(slash + 1)..], version);
+    }
+
+    public static async Task<CopySource> ResolveAsync(S3Request r)
+    {
+        var (bucket, key, version) = Parse(r.Header("x-amz-copy-source"));
         await Auth.Authorizer.RequireAsync(r, bucket.Repo, Strata.Core.Auth.RepoRole.Reader).ConfigureAwait(false);
         var snap = await r.Store.OpenAsync(bucket, r.Ct).ConfigureAwait(false);
         var commit = version is null ? snap.Commit : await r.Store.ResolveVersionAsync(snap, version, r.Ct).ConfigureAwait(false);

@@ -34,6 +34,7 @@ public enum S3Operation
     GetObject,
     HeadObject,
     PutObject,
+    PostObject,
     CopyObject,
     DeleteObject,
     GetObjectAcl,

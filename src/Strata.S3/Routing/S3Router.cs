@@ -55,7 +55,10 @@ public static class S3Router
             ? S3Operation.DeleteBucketSubresource
             : AnyUnsupported(has) ? S3Operation.NotImplemented
             : S3Operation.DeleteBucket,
-        "POST" => has("delete") ? S3Operation.DeleteObjects : S3Operation.NotImplemented,
+        // A POST to the bucket itself is a browser upload (PostObject); its form is checked there.
+        "POST" => has("delete") ? S3Operation.DeleteObjects
+            : AnyUnsupported(has) ? S3Operation.NotImplemented
+            : S3Operation.PostObject,
         "OPTIONS" => S3Operation.PreflightCors,
         _ => S3Operation.MethodNotAllowed,
     };
