@@ -85,6 +85,11 @@ public class MultipartTests(ServerFixture fx) : IClassFixture<ServerFixture>
         using var part2 = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = "k", PartNumber = 2 });
         Assert.Equal(100, part2.ContentLength);
         Assert.Equal(2, part2.PartsCount);
+        var attributes = await s3.GetObjectAttributesAsync(new GetObjectAttributesRequest
+        { BucketName = bucket, Key = "k", ObjectAttributes = [ObjectAttributes.ObjectParts], MaxParts = 1 });
+        Assert.Equal(2, attributes.ObjectParts.TotalPartsCount);
+        Assert.Equal(1, Assert.Single(attributes.ObjectParts.Parts).PartNumber);
+        Assert.True(attributes.ObjectParts.IsTruncated);
 
         var gone = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.UploadPartAsync(new UploadPartRequest
         { BucketName = bucket, Key = "k", UploadId = id, PartNumber = 4, InputStream = new MemoryStream(Bytes(10, 6)) }));

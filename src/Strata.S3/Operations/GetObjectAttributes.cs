@@ -39,7 +39,7 @@ public static class GetObjectAttributes
             {
                 var page = f.Parts.Select((p, i) => (Number: i + 1, p)).Where(x => x.Number > marker).Take(maxParts).ToList();
                 w.WriteStartElement("ObjectParts");
-                w.El("TotalPartsCount", f.Parts.Count);
+                w.El("PartsCount", f.Parts.Count); // TotalPartsCount in the API model, PartsCount on the wire
                 w.El("PartNumberMarker", marker);
                 w.El("NextPartNumberMarker", page.Count > 0 ? page[^1].Number : marker);
                 w.El("MaxParts", maxParts);
