@@ -368,6 +368,58 @@ def v2_wrong_secret():
     check(body(s3, "v2/obj.txt") == V2, "v2/obj.txt changed")
 
 
+def presign_post():
+    """A browser-style form upload: boto3 signs a POST policy, the form is sent as multipart/form-data."""
+    post = s3.generate_presigned_post(BUCKET, "forms/${filename}", Fields={"x-amz-meta-via": "form"},
+                                      Conditions=[{"x-amz-meta-via": "form"}, ["content-length-range", 1, 1024]], ExpiresIn=300)
+    data = b"posted from a form\n"
+    boundary = "----strata" + hashlib.md5(data).hexdigest()
+    parts = []
+    for k, v in post["fields"].items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode())
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="note.txt"\r\n'
+                 f"Content-Type: text/plain\r\n\r\n".encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    req = urllib.request.Request(post["url"], data=b"".join(parts), method="POST",
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        check(r.status == 204, f"POST answered {r.status}")
+    got = s3.get_object(Bucket=BUCKET, Key="forms/note.txt")
+    check(got["Body"].read() == data, "posted file differs")
+    check(got["Metadata"].get("via") == "form", f"metadata {got['Metadata']}")
+    # Over the policy's size limit: refused, nothing stored.
+    big = b"x" * 2048
+    parts[-2] = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n\r\n'.encode() + big + b"\r\n")
+    req = urllib.request.Request(post["url"], data=b"".join(parts), method="POST",
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        urllib.request.urlopen(req, timeout=30)
+        raise AssertionError("oversized POST accepted")
+    except urllib.error.HTTPError as e:
+        check(e.code == 400 and b"EntityTooLarge" in e.read(), f"oversized POST: HTTP {e.code}")
+    try:
+        s3.head_object(Bucket=BUCKET, Key="forms/big.txt")
+        raise AssertionError("oversized POST was stored")
+    except ClientError as e:
+        check(status_of(e) == 404, describe(e))
+
+
+def delete_version():
+    """A version deleted by id is gone for good; the one before it is current again."""
+    v1 = s3.put_object(Bucket=BUCKET, Key="purge/k.txt", Body=b"keep")["VersionId"]
+    v2 = s3.put_object(Bucket=BUCKET, Key="purge/k.txt", Body=b"mistake")["VersionId"]
+    r = s3.delete_object(Bucket=BUCKET, Key="purge/k.txt", VersionId=v2)
+    check(r.get("VersionId") == v2, f"answer {r}")
+    check(body(s3, "purge/k.txt") == b"keep", "previous version is not current")
+    versions = [v["VersionId"] for v in s3.list_object_versions(Bucket=BUCKET, Prefix="purge/").get("Versions", [])]
+    check(versions == [v1], f"versions after the delete: {versions}")
+    try:
+        body(s3, "purge/k.txt", VersionId=v2)
+        raise AssertionError("deleted version still readable")
+    except ClientError as e:
+        check(status_of(e) == 404, describe(e))
+
+
 STEPS = [
     ("create-bucket", create_bucket),
     ("put-small", put_small),
@@ -380,6 +432,8 @@ STEPS = [
     ("delete", delete),
     ("multi-delete", multi_delete),
     ("presign-get", presign_get),
+    ("presign-post", presign_post),
+    ("delete-version", delete_version),
     ("special-key", special_key),
     ("old-version", old_version),
     ("wrong-secret", wrong_secret),
