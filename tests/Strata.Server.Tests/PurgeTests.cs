@@ -39,6 +39,12 @@ public sealed class PurgeTests(ServerFixture fx) : IClassFixture<ServerFixture>
         var gone = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => ReadAsync(s3, bucket, "k", v2));
         Assert.Equal("NoSuchVersion", gone.ErrorCode);
         Assert.Equal("one", await ReadAsync(s3, bucket, "k", v1));
+        // Nor can it be copied, tagged or described by its id.
+        var copy = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.CopyObjectAsync(new CopyObjectRequest
+        { SourceBucket = bucket, SourceKey = "k", SourceVersionId = v2, DestinationBucket = bucket, DestinationKey = "copy" }));
+        Assert.Equal("NoSuchVersion", copy.ErrorCode);
+        var tags = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = bucket, Key = "k", VersionId = v2 }));
+        Assert.Equal("NoSuchVersion", tags.ErrorCode);
 
         // The current one: the previous version is current again.
         await s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = "k", VersionId = v3 });

@@ -14,11 +14,7 @@ public static class GetObject
         var commit = version is null ? snap.Commit : await r.Store.ResolveVersionAsync(snap, version, r.Ct).ConfigureAwait(false);
         var f = await r.Store.GetFileAsync(snap, commit, key, r.Ct).ConfigureAwait(false)
             ?? throw await MissingAsync(r, key, version, commit).ConfigureAwait(false);
-        // Reading at a commit that did not write the key shows the key as it was then, except where that
-        // commit's own version of it was purged: that version is gone, as in S3.
-        if (version is not null && commit is not null && f.CommitId != commit.Id
-            && await r.Store.Meta.WasPurgedAsync(commit.Repo, key, commit.Id, r.Ct).ConfigureAwait(false))
-            throw new S3Exception(S3ErrorCode.NoSuchVersion, $"version {commit.Id} of '{key}' was permanently deleted");
+        await RequireNotPurgedAsync(r, version, commit, key, f).ConfigureAwait(false);
         Conditions.Check(r, f, isRead: true);
 
         (long Start, long Length)? range;
@@ -57,6 +53,17 @@ public static class GetObject
         if (n > f.Parts.Count) throw new S3Exception(S3ErrorCode.InvalidPart, $"the object has {f.Parts.Count} parts");
         var start = f.Parts.Take(n - 1).Sum(p => p.Size);
         return (start, f.Parts[n - 1].Size);
+    }
+
+    /// <summary>
+    /// Reading at a commit that did not write the key shows the key as it was then, except where that
+    /// commit's own version of it was purged: that version is gone (NoSuchVersion), as in S3.
+    /// </summary>
+    internal static async Task RequireNotPurgedAsync(S3Request r, string? version, CommitInfo? commit, string key, FileEntry f)
+    {
+        if (version is not null && commit is not null && f.CommitId != commit.Id
+            && await r.Store.Meta.WasPurgedAsync(commit.Repo, key, commit.Id, r.Ct).ConfigureAwait(false))
+            throw new S3Exception(S3ErrorCode.NoSuchVersion, $"version {commit.Id} of '{key}' was permanently deleted");
     }
 
     /// <summary>The key's newest version row in head's history (a delete marker when it was deleted last), if any.</summary>
