@@ -91,46 +91,128 @@ public sealed class Purger(VersionedStore store, TimeProvider clock)
 
     private sealed record Plan(PurgeChange Change, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> Nodes, List<(PurgeResult?, StrataException?)> Outcomes);
 
+    /// <summary>Heights [Low, High) of a branch where a key gets State; the commits found there.</summary>
+    private sealed record KeyRange(string Key, long Low, long High, FileEntry? State)
+    {
+        public HashSet<string> Commits { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>A requested version that can be erased: its row, its commit, and the branches whose history holds it.</summary>
+    private sealed record Valid(int Index, string Key, string VersionId, VersionRow Row, CommitInfo Commit, IReadOnlyList<BranchInfo> Holding);
+
+    /// <summary>
+    /// Plans a batch in one pass per key and branch, then one rewrite per commit. On a branch, a key's
+    /// versions erased together form runs (consecutive in its history); every commit from a run's first
+    /// version up to the key's next kept version shows one of the run's versions, so it gets the state
+    /// before the run: the key as in the first version's parent (or absent).
+    /// </summary>
     private async Task<Plan> PlanAsync(string repo, string branch, IReadOnlyList<KeyValuePair<string, string>> versions, bool allBranches, string actor, CancellationToken ct)
     {
         await store.GetBranchAsync(repo, branch, ct).ConfigureAwait(false); // NoSuchBranch first
         var all = (await store.ListBranchesAsync(ct).ConfigureAwait(false)).Where(b => b.Repo == repo).ToList();
-        var writer = new TreeWriter(store.Nodes);
-        // Roots as rewritten so far in this plan (commit id -> (stored root, new root)); later purges read through them.
-        var roots = new Dictionary<string, (Hash? Old, Hash? New)>(StringComparer.Ordinal);
-        var gone = new HashSet<(string, string)>();
-        var reaching = new SortedSet<string>(StringComparer.Ordinal);
         var outcomes = new List<(PurgeResult?, StrataException?)>();
-        var erased = new List<KeyValuePair<string, string>>();
-        var audit = new List<AuditEntry>();
-        foreach (var (key, versionId) in versions)
+        var valid = new List<Valid>();
+        var seen = new HashSet<(string, string)>();
+        for (var i = 0; i < versions.Count; i++)
         {
+            var (key, versionId) = versions[i];
+            outcomes.Add((null, null));
             try
             {
-                if (!gone.Add((key, versionId))) throw NotHere(repo, branch, key, versionId);
-                var (result, holding) = await PlanOneAsync(repo, branch, key, versionId, allBranches, writer, roots, gone, ct).ConfigureAwait(false);
-                reaching.UnionWith(holding);
-                erased.Add(KeyValuePair.Create(key, versionId));
-                audit.Add(new AuditEntry(0, clock.GetUtcNow(), actor, "purge", $"{repo}:{key}",
-                    $"version {versionId}{(result.WasDeleteMarker ? " (a delete marker)" : "")} erased from branch(es) {string.Join(", ", result.Branches)}; {result.CommitsRewritten} commit(s) rewritten"));
-                outcomes.Add((result, null));
+                if (!seen.Add((key, versionId))) throw NotHere(repo, branch, key, versionId);
+                valid.Add(await ValidateAsync(i, repo, branch, key, versionId, allBranches, ct).ConfigureAwait(false));
             }
             catch (StrataException e) when (e.Error is StoreError.NoSuchVersion or StoreError.VersionShared or StoreError.CommitOpen)
             {
-                gone.Remove((key, versionId));
-                outcomes.Add((null, e));
+                outcomes[i] = (null, e);
             }
         }
-        var rewrites = roots.Where(r => r.Value.Old != r.Value.New).Select(r => new RootRewrite(r.Key, r.Value.Old, r.Value.New)).ToList();
-        var change = new PurgeChange(repo, erased, all.Select(b => KeyValuePair.Create(b.Name, b.Head)).ToList(), [.. reaching], rewrites, audit);
+        var erased = valid.Select(v => (v.Key, v.VersionId)).ToHashSet();
+
+        // Per branch: the key ranges to rewrite (heights [Low, High)) and the state to give the key there.
+        var validOf = valid.ToDictionary(v => (v.Key, v.VersionId));
+        var ranges = new Dictionary<string, List<KeyRange>>(StringComparer.Ordinal);
+        var runsOf = new Dictionary<(string Key, string VersionId), List<KeyRange>>();
+        foreach (var b in valid.SelectMany(v => v.Holding).DistinctBy(b => b.Name))
+        {
+            var head = (await store.Commits.GetAsync(b.Head!, ct).ConfigureAwait(false))!;
+            var list = ranges[b.Name] = [];
+            foreach (var key in valid.Where(v => v.Holding.Any(h => h.Name == b.Name)).Select(v => v.Key).Distinct(StringComparer.Ordinal))
+            {
+                var rows = await RowsOnAsync(repo, key, head, ct).ConfigureAwait(false); // oldest first
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    if (!erased.Contains((key, rows[i].CommitId)) || (i > 0 && erased.Contains((key, rows[i - 1].CommitId)))) continue;
+                    var end = i;
+                    while (end + 1 < rows.Count && erased.Contains((key, rows[end + 1].CommitId))) end++;
+                    var high = end + 1 < rows.Count ? rows[end + 1].Height : head.Height + 1;
+                    var first = validOf[(key, rows[i].CommitId)];
+                    FileEntry? before = null;
+                    // The parent's tree is readable if some branch holding the version keeps it (above its floor).
+                    if (first.Commit.Parent is not null && await store.Commits.GetAsync(first.Commit.Parent, ct).ConfigureAwait(false) is { } parent
+                        && first.Holding.Any(x => x.Floor <= parent.Height))
+                        before = await store.GetFileAsync(parent, key, ct).ConfigureAwait(false);
+                    var range = new KeyRange(key, Math.Max(rows[i].Height, b.Floor), high, before);
+                    list.Add(range);
+                    for (var j = i; j <= end; j++)
+                    {
+                        if (!runsOf.TryGetValue((key, rows[j].CommitId), out var runs)) runsOf[(key, rows[j].CommitId)] = runs = [];
+                        runs.Add(range);
+                    }
+                    i = end;
+                }
+            }
+        }
+
+        // One walk down each branch, one rewrite per commit with every key range covering it.
+        var changes = new Dictionary<string, (CommitInfo Commit, Dictionary<string, FileEntry?> Keys)>(StringComparer.Ordinal);
+        foreach (var (name, list) in ranges)
+        {
+            if (list.Count == 0) continue;
+            var b = all.First(x => x.Name == name);
+            var walk = await store.Commits.GetAsync(b.Head!, ct).ConfigureAwait(false);
+            var lowest = list.Min(x => x.Low);
+            while (walk is not null && walk.Height >= lowest)
+            {
+                foreach (var range in list)
+                    if (walk.Height >= range.Low && walk.Height < range.High)
+                    {
+                        if (!changes.TryGetValue(walk.Id, out var c)) changes[walk.Id] = c = (walk, new Dictionary<string, FileEntry?>(StringComparer.Ordinal));
+                        c.Keys[range.Key] = range.State;
+                        range.Commits.Add(walk.Id);
+                    }
+                walk = walk.Parent is null ? null : await store.Commits.GetAsync(walk.Parent, ct).ConfigureAwait(false);
+            }
+        }
+        var writer = new TreeWriter(store.Nodes);
+        var rewrites = new List<RootRewrite>();
+        foreach (var (id, (commit, keys)) in changes)
+        {
+            var root = await writer.ApplyAsync(commit.Root, keys.Select(k => new Mutation(k.Key, k.Value)), ct).ConfigureAwait(false);
+            if (root != commit.Root) rewrites.Add(new RootRewrite(id, commit.Root, root));
+        }
+
+        var audit = new List<AuditEntry>();
+        foreach (var v in valid)
+        {
+            var names = v.Holding.Select(h => h.Name).ToList();
+            // The commits of the version's runs on each branch (shared commits counted once).
+            var count = runsOf.TryGetValue((v.Key, v.VersionId), out var runs) ? runs.SelectMany(r => r.Commits).Distinct().Count() : 0;
+            var result = new PurgeResult(v.Key, v.VersionId, v.Row.IsDelete, names, count);
+            outcomes[v.Index] = (result, null);
+            audit.Add(new AuditEntry(0, clock.GetUtcNow(), actor, "purge", $"{repo}:{v.Key}",
+                $"version {v.VersionId}{(v.Row.IsDelete ? " (a delete marker)" : "")} erased from branch(es) {string.Join(", ", names)}; {count} commit(s) rewritten"));
+        }
+        var change = new PurgeChange(repo, valid.Select(v => KeyValuePair.Create(v.Key, v.VersionId)).ToList(),
+            all.Select(b => KeyValuePair.Create(b.Name, b.Head)).ToList(), valid.SelectMany(v => v.Holding).Select(b => b.Name).Distinct().Order(StringComparer.Ordinal).ToList(),
+            rewrites, audit);
         return new Plan(change, writer.NewNodes, outcomes);
     }
 
     private static StrataException NotHere(string repo, string branch, string key, string versionId) =>
         new(StoreError.NoSuchVersion, $"{versionId} is not a version of '{key}' on branch {branch} of repo {repo}");
 
-    private async Task<(PurgeResult, IReadOnlyList<string>)> PlanOneAsync(string repo, string branch, string key, string versionId, bool allBranches,
-        TreeWriter writer, Dictionary<string, (Hash? Old, Hash? New)> roots, HashSet<(string, string)> gone, CancellationToken ct)
+    private async Task<Valid> ValidateAsync(int index, string repo, string branch, string key, string versionId, bool allBranches, CancellationToken ct)
     {
         var meta = store.Meta;
         var row = await meta.GetVersionAsync(repo, key, versionId, ct).ConfigureAwait(false) ?? throw NotHere(repo, branch, key, versionId);
@@ -144,64 +226,25 @@ public sealed class Purger(VersionedStore store, TimeProvider clock)
         foreach (var b in holding)
             if (await meta.GetOpenCommitAsync(repo, b.Name, ct).ConfigureAwait(false) is not null)
                 throw new StrataException(StoreError.CommitOpen, $"branch {b.Name} has an open commit; finish or abandon it before purging");
-
-        // The version before V: K in V's parent, if some branch still keeps that commit's tree (above its floor).
-        FileEntry? before = null;
-        if (version.Parent is not null && await store.Commits.GetAsync(version.Parent, ct).ConfigureAwait(false) is { } parent
-            && holding.Any(b => b.Floor <= parent.Height))
-            before = await ReadAsync(writer, roots, parent, key, ct).ConfigureAwait(false);
-
-        var rewritten = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var b in holding)
-        {
-            var head = (await store.Commits.GetAsync(b.Head!, ct).ConfigureAwait(false))!;
-            var next = await NextChangeAsync(repo, key, version.Height, head, gone, ct).ConfigureAwait(false);
-            var low = Math.Max(version.Height, b.Floor);
-            var walk = await store.Commits.AncestorAtAsync(head, next - 1, ct).ConfigureAwait(false);
-            while (walk is not null && walk.Height >= low && !rewritten.Contains(walk.Id))
-            {
-                var current = await ReadAsync(writer, roots, walk, key, ct).ConfigureAwait(false);
-                // Only where the tree still shows V: a put's entry written by V, or a delete marker's absence.
-                if (row.IsDelete ? current is null : current?.CommitId == versionId)
-                {
-                    var old = roots.TryGetValue(walk.Id, out var r) ? r : (Old: walk.Root, New: walk.Root);
-                    var root = await writer.ApplyAsync(old.New, [new Mutation(key, before)], ct).ConfigureAwait(false);
-                    roots[walk.Id] = (old.Old, root);
-                    rewritten.Add(walk.Id);
-                }
-                walk = walk.Parent is null ? null : await store.Commits.GetAsync(walk.Parent, ct).ConfigureAwait(false);
-            }
-        }
-        var names = holding.Select(b => b.Name).ToList();
-        return (new PurgeResult(key, versionId, row.IsDelete, names, rewritten.Count), names);
+        return new Valid(index, key, versionId, row, version, holding);
     }
 
-    /// <summary>The key at a commit, through the roots this plan already rewrote (whose nodes only the writer holds yet).</summary>
-    private static Task<FileEntry?> ReadAsync(TreeWriter writer, Dictionary<string, (Hash? Old, Hash? New)> roots, CommitInfo c, string key, CancellationToken ct) =>
-        TreeReader.GetAsync(writer.LoadAsync, roots.TryGetValue(c.Id, out var r) ? r.New : c.Root, key, ct);
-
-    /// <summary>
-    /// The height of the key's next version after <paramref name="height"/> in head's history, not counting
-    /// versions this plan already erased (head's height + 1 if none).
-    /// </summary>
-    private async Task<long> NextChangeAsync(string repo, string key, long height, CommitInfo head, HashSet<(string, string)> gone, CancellationToken ct)
+    /// <summary>The key's version rows in head's history, oldest first.</summary>
+    private async Task<List<VersionRow>> RowsOnAsync(string repo, string key, CommitInfo head, CancellationToken ct)
     {
-        var next = head.Height + 1;
+        var mine = new List<VersionRow>();
         var marker = long.MaxValue;
         while (true)
         {
-            // Newest first: the rows above V come before it.
             var rows = await store.Meta.ListVersionsAsync(repo, key, key, marker, 1000, ct).ConfigureAwait(false);
-            var mine = rows.TakeWhile(r => r.Key == key).ToList();
-            foreach (var r in mine)
-            {
-                if (r.Height <= height) return next;
-                if (r.Height <= head.Height && !gone.Contains((key, r.CommitId))
-                    && (await store.Commits.AncestorAtAsync(head, r.Height, ct).ConfigureAwait(false))?.Id == r.CommitId)
-                    next = Math.Min(next, r.Height);
-            }
-            if (mine.Count < rows.Count || rows.Count < 1000) return next;
-            marker = mine[^1].Height;
+            var page = rows.TakeWhile(r => r.Key == key).ToList();
+            foreach (var r in page)
+                if (r.Height <= head.Height && (await store.Commits.AncestorAtAsync(head, r.Height, ct).ConfigureAwait(false))?.Id == r.CommitId)
+                    mine.Add(r);
+            if (page.Count < rows.Count || rows.Count < 1000) break;
+            marker = page[^1].Height;
         }
+        mine.Reverse();
+        return mine;
     }
 }

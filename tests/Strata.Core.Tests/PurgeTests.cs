@@ -231,4 +231,35 @@ public sealed class PurgeTests : IDisposable
         Assert.Null((await S.Commits.GetAsync(a1.Id, Ct))!.Root);
         Assert.Empty((await _f.Fsck().RunAsync(Ct)).Problems);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task ARandomHistoryWithRandomVersionsErasedMatchesAModel(int seed)
+    {
+        // Model: after erasing, a key at a commit is its latest version at or below it that was kept.
+        await S.CreateBranchAsync("r", "master", Ct);
+        var rng = new Random(seed);
+        var keys = new[] { "a", "b", "c" };
+        var history = new List<(CommitInfo Commit, string Key, string? Text)>();
+        for (var i = 0; i < 40; i++)
+        {
+            var key = keys[rng.Next(keys.Length)];
+            history.Add(rng.Next(4) == 0 ? (await Delete(key), key, null) : (await Put(key, $"{key}{i}"), key, $"{key}{i}"));
+        }
+        var erase = history.Where(_ => rng.Next(3) == 0).ToList();
+        var outcomes = await S.Purges.PurgeManyAsync("r", "master", erase.Select(h => KeyValuePair.Create(h.Key, h.Commit.Id)).ToList(), false, "t", Ct);
+        Assert.All(outcomes, o => Assert.Null(o.Error));
+        var gone = erase.Select(h => h.Commit.Id).ToHashSet();
+        for (var i = 0; i < history.Count; i++)
+            foreach (var key in keys)
+            {
+                var expected = history.Take(i + 1).LastOrDefault(h => h.Key == key && !gone.Contains(h.Commit.Id)).Text;
+                Assert.Equal(expected, await TextAt(history[i].Commit, key));
+            }
+        foreach (var key in keys)
+            Assert.Equal(history.Where(h => h.Key == key && !gone.Contains(h.Commit.Id)).Select(h => h.Commit.Id).Reverse(), await VersionsOf(key));
+        Assert.Empty((await _f.Fsck().RunAsync(Ct)).Problems);
+    }
 }
