@@ -443,12 +443,19 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     /// <summary>Opens an explicit commit on a branch: until it is finished, writes to the branch go into it and readers see the head.</summary>
     public async Task<OpenCommit> StartCommitAsync(string repo, string branch, CancellationToken ct)
     {
-        var br = await GetBranchAsync(repo, branch, ct).ConfigureAwait(false);
-        var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
-        var open = new OpenCommit(CommitId.New(), repo, branch, br.Head, head?.Root, _clock.GetUtcNow());
-        if (!await meta.StartCommitAsync(open, ct).ConfigureAwait(false))
-            throw new StrataException(StoreError.CommitOpen, $"branch {branch} of repo {repo} already has an open commit");
-        return open;
+        for (var attempt = 0; ; attempt++)
+        {
+            var br = await GetBranchAsync(repo, branch, ct).ConfigureAwait(false);
+            var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
+            var open = new OpenCommit(CommitId.New(), repo, branch, br.Head, head?.Root, _clock.GetUtcNow());
+            if (!await meta.StartCommitAsync(open, ct).ConfigureAwait(false))
+                throw new StrataException(StoreError.CommitOpen, $"branch {branch} of repo {repo} already has an open commit");
+            // A purge refuses while a commit is open, but one stored between the read above and the start
+            // rewrote the root this commit builds on: start again on the new one.
+            if ((await GetBranchAsync(repo, branch, ct).ConfigureAwait(false)).Purges == br.Purges) return open;
+            await meta.AbandonCommitAsync(repo, branch, open.Id, ct).ConfigureAwait(false);
+            if (attempt >= 10) throw new StrataException(StoreError.ConflictRetriesExhausted, "purges kept rewriting the branch while starting a commit; try again");
+        }
     }
 
     /// <summary>

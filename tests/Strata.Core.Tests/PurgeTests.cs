@@ -262,4 +262,32 @@ public sealed class PurgeTests : IDisposable
             Assert.Equal(history.Where(h => h.Key == key && !gone.Contains(h.Commit.Id)).Select(h => h.Commit.Id).Reverse(), await VersionsOf(key));
         Assert.Empty((await _f.Fsck().RunAsync(Ct)).Problems);
     }
+
+    /// <summary>Runs an action (another node's purge) just before the first explicit commit is stored.</summary>
+    private sealed class PurgeBeforeStart(Strata.Core.Storage.IMetadataStore inner, Func<Task> before) : DelegatingMetadataStore(inner)
+    {
+        private int _calls;
+        public override async Task<bool> StartCommitAsync(OpenCommit commit, CancellationToken ct)
+        {
+            if (Interlocked.Increment(ref _calls) == 1) await before();
+            return await base.StartCommitAsync(commit, ct);
+        }
+    }
+
+    [Fact]
+    public async Task AnExplicitCommitStartedAcrossAPurgeBuildsOnTheRewrittenTree()
+    {
+        await S.CreateBranchAsync("r", "master", Ct);
+        await Put("k", "one");
+        var bad = await Put("k", "leaked");
+        var otherNode = new VersionedStore(new Strata.Storage.Sqlite.SqliteMetadataStore(_f.DbPath), _f.Chunks);
+        var racing = new VersionedStore(new PurgeBeforeStart(new Strata.Storage.Sqlite.SqliteMetadataStore(_f.DbPath),
+            () => otherNode.Purges.PurgeAsync("r", "master", "k", bad.Id, false, "t", Ct)), _f.Chunks);
+
+        var open = await racing.StartCommitAsync("r", "master", Ct);
+
+        Assert.Equal((await Head()).Root, open.Root);
+        Assert.Equal("one", Encoding.UTF8.GetString((await _f.ReadAsync(new CommitInfo(open.Id, "r", open.Base, open.Root, 0, null, open.Started, ""), "k"))!));
+        Assert.Equal(open.Id, (await S.Meta.GetOpenCommitAsync("r", "master", Ct))!.Id);
+    }
 }
