@@ -31,10 +31,7 @@ public sealed record CopySource(BucketRef Bucket, string Key, string? VersionId,
         var (bucket, key, version) = Parse(r.Header("x-amz-copy-source"));
         await Auth.Authorizer.RequireAsync(r, bucket.Repo, Strata.Core.Auth.RepoRole.Reader).ConfigureAwait(false);
         var snap = await r.Store.OpenAsync(bucket, r.Ct).ConfigureAwait(false);
-        var commit = version is null ? snap.Commit : await r.Store.ResolveVersionAsync(snap, version, r.Ct).ConfigureAwait(false);
-        var entry = await r.Store.GetFileAsync(snap, commit, key, r.Ct).ConfigureAwait(false)
-            ?? throw (version is null ? new S3Exception(S3ErrorCode.NoSuchKey) : new S3Exception(S3ErrorCode.NoSuchVersion));
-        await GetObject.RequireNotPurgedAsync(r, version, commit, key, entry).ConfigureAwait(false);
+        var entry = await GetObject.ReadVersionAsync(r, snap, key, version).ConfigureAwait(false);
         // Copy conditions fail with 412 whichever header it is (S3 behaviour).
         try
         {

@@ -59,7 +59,20 @@ public static class GetObject
     /// Reading at a commit that did not write the key shows the key as it was then, except where that
     /// commit's own version of it was purged: that version is gone (NoSuchVersion), as in S3.
     /// </summary>
-    internal static async Task RequireNotPurgedAsync(S3Request r, string? version, CommitInfo? commit, string key, FileEntry f)
+    /// <summary>
+    /// The key at the version a request names (null: the snapshot's own commit), for the operations that
+    /// read one without GET's delete-marker answers: NoSuchKey / NoSuchVersion, and NoSuchVersion for a purged version.
+    /// </summary>
+    internal static async Task<FileEntry> ReadVersionAsync(S3Request r, Snapshot snap, string key, string? version)
+    {
+        var commit = version is null ? snap.Commit : await r.Store.ResolveVersionAsync(snap, version, r.Ct).ConfigureAwait(false);
+        var f = await r.Store.GetFileAsync(snap, commit, key, r.Ct).ConfigureAwait(false)
+            ?? throw new S3Exception(version is null ? S3ErrorCode.NoSuchKey : S3ErrorCode.NoSuchVersion);
+        await RequireNotPurgedAsync(r, version, commit, key, f).ConfigureAwait(false);
+        return f;
+    }
+
+    private static async Task RequireNotPurgedAsync(S3Request r, string? version, CommitInfo? commit, string key, FileEntry f)
     {
         if (version is not null && commit is not null && f.CommitId != commit.Id
             && await r.Store.Meta.WasPurgedAsync(commit.Repo, key, commit.Id, r.Ct).ConfigureAwait(false))

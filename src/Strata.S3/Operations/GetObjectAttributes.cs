@@ -17,10 +17,7 @@ public static class GetObjectAttributes
             throw new S3Exception(S3ErrorCode.InvalidArgument, "x-amz-object-attributes must list some of ETag, Checksum, ObjectParts, StorageClass, ObjectSize");
         var snap = await r.OpenAsync().ConfigureAwait(false);
         var version = r.Query("versionId");
-        var commit = version is null ? snap.Commit : await r.Store.ResolveVersionAsync(snap, version, r.Ct).ConfigureAwait(false);
-        var f = await r.Store.GetFileAsync(snap, commit, key, r.Ct).ConfigureAwait(false)
-            ?? throw (version is null ? new S3Exception(S3ErrorCode.NoSuchKey) : new S3Exception(S3ErrorCode.NoSuchVersion));
-        await GetObject.RequireNotPurgedAsync(r, version, commit, key, f).ConfigureAwait(false);
+        var f = await GetObject.ReadVersionAsync(r, snap, key, version).ConfigureAwait(false);
         var maxParts = int.TryParse(r.Header("x-amz-max-parts"), NumberStyles.None, CultureInfo.InvariantCulture, out var mp) ? Math.Min(mp, 1000) : 1000;
         var marker = int.TryParse(r.Header("x-amz-part-number-marker"), NumberStyles.None, CultureInfo.InvariantCulture, out var pm) ? pm : 0;
         r.Response.Headers.LastModified = f.Modified.ToString("R");

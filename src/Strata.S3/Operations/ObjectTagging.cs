@@ -45,10 +45,7 @@ public static class ObjectTagging
         var key = r.RequiredKey;
         var snap = await r.OpenAsync().ConfigureAwait(false);
         var version = r.Query("versionId");
-        var commit = version is null ? snap.Commit : await r.Store.ResolveVersionAsync(snap, version, r.Ct).ConfigureAwait(false);
-        var f = await r.Store.GetFileAsync(snap, commit, key, r.Ct).ConfigureAwait(false)
-            ?? throw (version is null ? new S3Exception(S3ErrorCode.NoSuchKey) : new S3Exception(S3ErrorCode.NoSuchVersion));
-        await GetObject.RequireNotPurgedAsync(r, version, commit, key, f).ConfigureAwait(false);
+        var f = await GetObject.ReadVersionAsync(r, snap, key, version).ConfigureAwait(false);
         r.Response.Headers["x-amz-version-id"] = f.CommitId;
         return (r.Bucket.Repo, key, f.CommitId);
     }
