@@ -26,7 +26,7 @@ public static class ContentReader
             while (true)
             {
                 while (more && ahead.Count <= depth && (more = pieces.MoveNext()))
-                    ahead.Enqueue((chunks.OpenAsync(pieces.Current.Id, pieces.Current.From, ct), pieces.Current.Count));
+                    ahead.Enqueue((chunks.OpenAsync(pieces.Current.Chunk, pieces.Current.From, ct), pieces.Current.Count));
                 if (ahead.Count == 0) break;
                 var (open, count) = ahead.Dequeue();
                 await using var s = await open.ConfigureAwait(false);
@@ -50,7 +50,7 @@ public static class ContentReader
     }
 
     /// <summary>The pieces of chunks a byte range covers, lazily: (chunk, offset in it, byte count).</summary>
-    private static IEnumerable<(Hash Id, long From, long Count)> Pieces(FileEntry file, long offset, long end)
+    private static IEnumerable<(ChunkRef Chunk, long From, long Count)> Pieces(FileEntry file, long offset, long end)
     {
         long pos = 0;
         foreach (var c in file.Chunks)
@@ -60,7 +60,7 @@ public static class ContentReader
             if (pos <= offset) continue;
             if (cStart >= end) yield break;
             var from = Math.Max(offset, cStart) - cStart;
-            yield return (c.Id, from, Math.Min(end, pos) - cStart - from);
+            yield return (c, from, Math.Min(end, pos) - cStart - from);
         }
     }
 }

@@ -21,10 +21,11 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     public static readonly TimeSpan CommitRetryBudget = TimeSpan.FromMinutes(2);
 
     public IMetadataStore Meta => meta;
-    public IChunkStore Chunks => chunks;
+    /// <summary>The chunk store as readers see it: small chunks stored with their commit are found too.</summary>
+    public IChunkStore Chunks { get; } = new InlineChunkStore(meta, chunks);
     public NodeCache Nodes { get; } = new(meta);
     public CommitGraph Commits { get; } = new(meta);
-    public ContentWriter Content { get; } = new(chunks, meta);
+    public ContentWriter Content { get; } = new(new InlineChunkStore(meta, chunks), meta);
 
     /// <summary>
     /// A reused chunk older than this is freshened (touched again) rather than relied on as it is;

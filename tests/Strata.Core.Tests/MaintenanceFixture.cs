@@ -57,7 +57,7 @@ internal sealed class MaintenanceFixture : IDisposable
         var f = await Store.GetFileAsync(commit, key, Ct);
         if (f is null) return null;
         var ms = new MemoryStream();
-        await ContentReader.CopyToAsync(Chunks, f, 0, f.Size, ms, Ct);
+        await ContentReader.CopyToAsync(Store.Chunks, f, 0, f.Size, ms, Ct);
         return ms.ToArray();
     }
 }

@@ -65,7 +65,7 @@ public static class ContentSlicer
                 var from = (int)(Math.Max(start, cStart) - cStart);
                 var to = (int)(Math.Min(end, pos) - cStart);
                 var whole = from == 0 && to == c.Length;
-                await using var s = await writer.Chunks.OpenAsync(c.Id, from, ct).ConfigureAwait(false);
+                await using var s = await writer.Chunks.OpenAsync(c, from, ct).ConfigureAwait(false);
                 if (whole)
                 {
                     await HashAsync(s, md5, observe, c.Length, buf, ct).ConfigureAwait(false);

@@ -12,6 +12,13 @@ public sealed record ContentInfo(long Size, byte[] Md5, Hash ContentHash, IReadO
 
     /// <summary>How far back a write that began at <paramref name="started"/> and stores this content relies on stored things (GC's protectedSince).</summary>
     public DateTimeOffset ReliesOnSince(DateTimeOffset started) => OldestReused is { } o && o < started ? o : started;
+
+    /// <summary>
+    /// The bytes of content small enough to be kept in the metadata store (at most
+    /// <see cref="ContentWriter.InlineLimit"/>): not in the chunk store, so the commit that references
+    /// it must store them (<see cref="Tree.Mutation.Inline"/>). Null for content in the chunk store.
+    /// </summary>
+    public byte[]? Inline { get; init; }
 }
 
 /// <summary>Collects the oldest touch time of the chunks a write reused without freshening them.</summary>
@@ -53,7 +60,20 @@ public sealed class ContentWriter(IChunkStore chunks, IMetadataStore? meta = nul
     /// </summary>
     public long KnownCutoffUnixMs { get; set; }
 
-    public async Task<ContentInfo> WriteAsync(Stream body, CancellationToken ct)
+    /// <summary>
+    /// Content up to this size may be kept in the metadata store with the commit that writes it
+    /// (see <see cref="WriteAsync"/>): one transaction makes a small PUT durable, where a chunk file
+    /// costs a file, a directory entry and two fsyncs of its own. Readers look such small chunks up
+    /// in the metadata store first (<see cref="Storage.InlineChunkStore"/>).
+    /// </summary>
+    public const int InlineLimit = 16 << 10;
+
+    /// <summary>
+    /// Stores a body and returns its chunks and digests. With <paramref name="inline"/>, a body of at
+    /// most <see cref="InlineLimit"/> bytes is not stored: its bytes come back in
+    /// <see cref="ContentInfo.Inline"/> for the caller's commit to store.
+    /// </summary>
+    public async Task<ContentInfo> WriteAsync(Stream body, CancellationToken ct, bool inline = false)
     {
         var buf = ArrayPool<byte>.Shared.Rent(_cdc.MaxSize + (1 << 16));
         var inFlight = new Queue<Task>();
@@ -74,6 +94,13 @@ public sealed class ContentWriter(IChunkStore chunks, IMetadataStore? meta = nul
                     if (n == 0) eof = true; else filled += n;
                 }
                 if (filled == 0) break;
+                if (inline && eof && list.Count == 0 && filled <= InlineLimit)
+                {
+                    var bytes = buf.AsSpan(0, filled).ToArray();
+                    md5.AppendData(bytes);
+                    ChunkRef[] only = [new(Hash.Of(bytes), filled)];
+                    return new ContentInfo(filled, md5.GetHashAndReset(), ContentAddress.Of(only), only) { Inline = bytes };
+                }
                 var cut = _cdc.Cut(buf.AsSpan(0, filled));
                 var chunk = buf.AsMemory(0, cut);
                 md5.AppendData(chunk.Span);

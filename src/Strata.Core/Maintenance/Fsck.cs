@@ -166,8 +166,18 @@ public sealed class Fsck(IMetadataStore meta, IChunkStore chunks, string tempDir
             while (has && HashOrder.Compare(listing.Current.Id, id) < 0) has = await listing.MoveNextAsync().ConfigureAwait(false);
             if (!has || listing.Current.Id != id)
             {
-                bad.Add(id);
-                Problem("missing-chunk", $"chunk {id}", "a chunk referenced by a live file is missing");
+                // A small chunk may be kept with its commit in the metadata store instead.
+                var kept = length <= Chunking.ContentWriter.InlineLimit ? await meta.GetNodeAsync(id, ct).ConfigureAwait(false) : null;
+                if (kept is null)
+                {
+                    bad.Add(id);
+                    Problem("missing-chunk", $"chunk {id}", "a chunk referenced by a live file is missing");
+                }
+                else if (kept.Length != length || (!Quick && Hash.Of(kept) != id))
+                {
+                    bad.Add(id);
+                    Problem("bad-chunk", $"chunk {id}", kept.Length != length ? $"it is {kept.Length} bytes, {length} recorded" : "its bytes do not hash to its id");
+                }
             }
             else if (listing.Current.Length != length)
             {

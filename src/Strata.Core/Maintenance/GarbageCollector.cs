@@ -122,7 +122,7 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
 
         result = await SweepChunksAsync(result, spill, cutoff, ct).ConfigureAwait(false);
         if (Checkpoint is not null) await Checkpoint("swept-chunks", ct).ConfigureAwait(false);
-        result = await SweepNodesAsync(result, walk, cutoff, ct).ConfigureAwait(false);
+        result = await SweepNodesAsync(result, walk, spill, cutoff, ct).ConfigureAwait(false);
         result = await SweepCommitsAsync(result, walk, cutoff, ct).ConfigureAwait(false);
         var purged = await meta.PurgeDroppedAsync(cutoff, ct).ConfigureAwait(false);
         await meta.PurgeFreshenedAsync(cutoff, ct).ConfigureAwait(false);
@@ -227,15 +227,25 @@ public sealed class GarbageCollector(IMetadataStore meta, IChunkStore chunks, st
         return result with { ChunksListed = listed, ChunkBytesListed = listedBytes, ChunksReferenced = referenced, ChunksDeleted = deleted, ChunkBytesFreed = freed };
     }
 
-    private async Task<GcResult> SweepNodesAsync(GcResult result, Reachability walk, long cutoff, CancellationToken ct)
+    private async Task<GcResult> SweepNodesAsync(GcResult result, Reachability walk, HashSpill chunkMark, long cutoff, CancellationToken ct)
     {
         long deleted = 0, freed = 0, seen = 0;
         Hash? after = null;
+        // Small chunks kept with their commits share the node table: one is live if a live file
+        // references it, so the (ascending) chunk mark is merged with the (ascending) node listing.
+        await using var marked = chunkMark.ReadSortedAsync(ct).GetAsyncEnumerator(ct);
+        var hasMark = await marked.MoveNextAsync().ConfigureAwait(false);
         while (true)
         {
             var page = await meta.ListNodesAsync(after, 1000, ct).ConfigureAwait(false);
             if (page.Count == 0) break;
-            var doomed = page.Where(n => !walk.HasNode(n.Id) && n.TouchedUnixMs < cutoff).ToList();
+            var doomed = new List<NodeStat>();
+            foreach (var n in page)
+            {
+                if (walk.HasNode(n.Id) || n.TouchedUnixMs >= cutoff) continue;
+                while (hasMark && HashOrder.Compare(marked.Current.Id, n.Id) < 0) hasMark = await marked.MoveNextAsync().ConfigureAwait(false);
+                if (!(hasMark && marked.Current.Id == n.Id)) doomed.Add(n);
+            }
             if (doomed.Count > 0)
             {
                 var n = await meta.DeleteNodesAsync(doomed.Select(d => d.Id).ToList(), cutoff, ct).ConfigureAwait(false);

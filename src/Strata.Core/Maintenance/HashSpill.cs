@@ -53,7 +53,7 @@ public sealed class HashSpill : IDisposable
         _batch.Clear();
     }
 
-    /// <summary>Every distinct hash added, ascending, with its length. Call once, after the last Add.</summary>
+    /// <summary>Every distinct hash added, ascending, with its length. Call after the last Add (it may be read again).</summary>
     public async IAsyncEnumerable<(Hash Id, int Length)> ReadSortedAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         Flush();

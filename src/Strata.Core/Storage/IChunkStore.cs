@@ -25,6 +25,9 @@ public interface IChunkStore
     /// </summary>
     Task<Stream> OpenAsync(Hash id, long offset, CancellationToken ct);
 
+    /// <summary>Opens a chunk a file references (its length tells where a small one may be kept; see <see cref="InlineChunkStore"/>).</summary>
+    Task<Stream> OpenAsync(ChunkRef chunk, long offset, CancellationToken ct) => OpenAsync(chunk.Id, offset, ct);
+
     /// <summary>
     /// Sets the chunk's touch time to now without changing its bytes, so that a write which reuses
     /// an old chunk keeps it out of garbage collection's reach. False if the chunk is missing.

@@ -4,7 +4,14 @@ namespace Strata.Core.Tree;
 /// A change to one key: a new entry, or null to remove it. A removal with <paramref name="Marker"/> makes a
 /// commit (a delete marker, as a versioned S3 bucket writes) even when the key was already absent.
 /// </summary>
-public readonly record struct Mutation(string Key, FileEntry? Value, bool Marker = false);
+public readonly record struct Mutation(string Key, FileEntry? Value, bool Marker = false)
+{
+    /// <summary>
+    /// The content of a small new file (<see cref="Chunking.ContentInfo.Inline"/>): stored with the commit's
+    /// nodes, in its transaction, under the id of the entry's one chunk, instead of in the chunk store.
+    /// </summary>
+    public byte[]? Inline { get; init; }
+}
 
 /// <summary>
 /// Applies a batch of mutations to a copy-on-write B+tree. Only the nodes on the paths to
@@ -22,7 +29,11 @@ public sealed class TreeWriter(NodeCache cache)
     public async Task<Hash?> ApplyAsync(Hash? root, IEnumerable<Mutation> mutations, CancellationToken ct)
     {
         var sorted = new SortedDictionary<string, FileEntry?>(KeyOrder.Instance);
-        foreach (var m in mutations) sorted[m.Key] = m.Value;
+        foreach (var m in mutations)
+        {
+            sorted[m.Key] = m.Value;
+            if (m is { Inline: { } blob, Value.Chunks: [var only] }) NewNodes[only.Id] = blob;
+        }
         var muts = sorted.Select(kv => new Mutation(kv.Key, kv.Value)).ToArray();
         if (muts.Length == 0) return root;
 

@@ -71,7 +71,7 @@ public static class PostObject
         var expected = f.Where(kv => ChecksumAlgorithms.FromHeaderName(kv.Key) is not null)
             .ToDictionary(kv => ChecksumAlgorithms.FromHeaderName(kv.Key)!.Value, kv => kv.Value);
         var hashing = new ChecksumStream(new CappedStream(form.File, max), expected.Keys);
-        var content = await r.Store.Content.WriteAsync(hashing, r.Ct).ConfigureAwait(false);
+        var content = await r.Store.Content.WriteAsync(hashing, r.Ct, inline: true).ConfigureAwait(false);
         policy?.CheckLength(content.Size);
         var checksums = new List<KeyValuePair<string, string>>();
         foreach (var (alg, want) in expected)
@@ -87,7 +87,7 @@ public static class PostObject
             {
                 Size = content.Size, ETag = etag, ContentHash = content.ContentHash, CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs,
                 Chunks = content.Chunks, Headers = headers, Checksums = checksums,
-            }),
+            }) { Inline = content.Inline },
         ]), $"post {key}", content.ReliesOnSince(r.Started), r.Ct).ConfigureAwait(false);
         if (commit is not null) await PutObject.StoreTagsAsync(r, bucket.Repo, key, commit.Id, tags, newVersion: true).ConfigureAwait(false);
         await AnswerAsync(r, f, key, etag, commit?.Id, checksums).ConfigureAwait(false);

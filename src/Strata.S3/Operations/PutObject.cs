@@ -45,7 +45,7 @@ public static class PutObject
         var headers = ObjectHeaders.FromRequest(r.Http.Request);
         var tagging = r.Header("x-amz-tagging");
         var tags = Tags.FromHeader(tagging); // checked before the body is read
-        var body = await RequestBody.ReceiveAsync(r).ConfigureAwait(false);
+        var body = await RequestBody.ReceiveAsync(r, inline: true).ConfigureAwait(false);
         var c = body.Content;
         var etag = "\"" + Convert.ToHexStringLower(c.Md5) + "\"";
         var conditional = r.Header("If-Match") is not null || r.Header("If-None-Match") is not null;
@@ -58,7 +58,7 @@ public static class PutObject
             {
                 Size = c.Size, ETag = etag, ContentHash = c.ContentHash, CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs,
                 Chunks = c.Chunks, Headers = headers, Checksums = body.Checksums,
-            })];
+            }) { Inline = c.Inline }];
         }, $"put {key}", c.ReliesOnSince(r.Started), r.Ct).ConfigureAwait(false);
         await StoreTagsAsync(r, bucket.Repo, key, version!, tags, newVersion: commit is not null).ConfigureAwait(false);
         r.Response.Headers.ETag = etag;

@@ -18,7 +18,7 @@ public sealed record ReceivedBody(ContentInfo Content, List<KeyValuePair<string,
 public static class RequestBody
 {
     /// <param name="alsoCompute">A checksum to compute even if the client sent none (a multipart upload's algorithm).</param>
-    public static async Task<ReceivedBody> ReceiveAsync(S3Request r, ChecksumAlgorithm? alsoCompute = null)
+    public static async Task<ReceivedBody> ReceiveAsync(S3Request r, ChecksumAlgorithm? alsoCompute = null, bool inline = false)
     {
         var md5 = ParseContentMd5(r.Header("Content-MD5"));
         var sha = r.Header("x-amz-content-sha256");
@@ -63,7 +63,7 @@ public static class RequestBody
             body = decoder = new AwsChunkedStream(body, decodedLength, signer);
         }
         var hashing = new ChecksumStream(body, algorithms);
-        var content = await r.Store.Content.WriteAsync(hashing, r.Ct).ConfigureAwait(false);
+        var content = await r.Store.Content.WriteAsync(hashing, r.Ct, inline).ConfigureAwait(false);
 
         if (md5 is not null && !CryptographicOperations.FixedTimeEquals(md5, content.Md5))
             throw new S3Exception(S3ErrorCode.BadDigest, "The Content-MD5 you specified did not match what we received.");

@@ -35,7 +35,7 @@ public static class ContentUpload
         // NoSuchBranch before reading a large body.
         await store.GetBranchAsync(repo, branch, ct);
         var started = DateTimeOffset.UtcNow;
-        var c = await store.Content.WriteAsync(body, ct);
+        var c = await store.Content.WriteAsync(body, ct, inline: true);
         var etag = "\"" + Convert.ToHexStringLower(c.Md5) + "\"";
         List<KeyValuePair<string, string>> headers = string.IsNullOrEmpty(contentType) ? [] : [new("content-type", contentType)];
         var commit = await store.CommitAsync(new BucketRef(repo, branch, null), ctx => Task.FromResult<IEnumerable<Mutation>>(
@@ -44,7 +44,7 @@ public static class ContentUpload
             {
                 Size = c.Size, ETag = etag, ContentHash = c.ContentHash, CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs,
                 Chunks = c.Chunks, Headers = headers,
-            }),
+            }) { Inline = c.Inline },
         ]), $"put {key}", c.ReliesOnSince(started), ct);
         return (commit, etag, key);
     }
