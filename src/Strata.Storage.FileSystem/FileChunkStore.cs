@@ -91,7 +91,10 @@ public sealed class FileChunkStore : IChunkStore, ILeftovers
         File.Delete(Path.Combine(_root, name));
     }
 
-    public async Task PutAsync(Hash id, ReadOnlyMemory<byte> data, CancellationToken ct)
+    public Task PutAsync(Hash id, ReadOnlyMemory<byte> data, CancellationToken ct) => PutAsync(id, [data], ct);
+
+    // The pieces go to the file with one gathering write: no copy joins them first.
+    public async Task PutAsync(Hash id, IReadOnlyList<ReadOnlyMemory<byte>> pieces, CancellationToken ct)
     {
         var final = PathOf(id);
         var dir = Path.GetDirectoryName(final)!;
@@ -99,10 +102,10 @@ public sealed class FileChunkStore : IChunkStore, ILeftovers
         var tmp = Path.Combine(_root, "tmp", Guid.NewGuid().ToString("N"));
         try
         {
-            await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            using (var handle = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None))
             {
-                await fs.WriteAsync(data, ct).ConfigureAwait(false);
-                fs.Flush(flushToDisk: true);
+                await RandomAccess.WriteAsync(handle, pieces, 0, ct).ConfigureAwait(false);
+                RandomAccess.FlushToDisk(handle);
             }
             File.Move(tmp, final, overwrite: true);
             SyncDirectory(dir);

@@ -94,4 +94,81 @@ public class ChunkerTests
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
             base.ReadAsync(buffer[..Math.Min(step, buffer.Length)], ct);
     }
+
+    /// <summary>Chunks by repeated <see cref="FastCdc.Cut"/> over the whole buffer: the reference.</summary>
+    private static List<int> CutAll(FastCdc cdc, byte[] data)
+    {
+        var cuts = new List<int>();
+        for (var at = 0; at < data.Length;)
+        {
+            var n = cdc.Cut(data.AsSpan(at));
+            cuts.Add(n);
+            at += n;
+        }
+        return cuts;
+    }
+
+    [Theory]
+    [InlineData(1, 1 << 20, 3 << 20)]
+    [InlineData(2, 1, 5000)]
+    [InlineData(3, 4 << 20, 4 << 20)]
+    public void StreamingScanCutsWhereCutDoes(int seed, int minBlock, int maxBlock)
+    {
+        var cdc = FastCdc.Default;
+        var data = RandomBytes(24 << 20, seed);
+        var rnd = new Random(seed);
+        var cuts = new List<int>();
+        var state = default(CdcState);
+        var chunk = 0;
+        for (var at = 0; at < data.Length;)
+        {
+            var block = data.AsSpan(at, Math.Min(data.Length - at, rnd.Next(minBlock, maxBlock + 1)));
+            at += block.Length;
+            for (var pos = 0; pos < block.Length;)
+            {
+                var cut = cdc.Scan(block[pos..], ref state);
+                var take = cut < 0 ? block.Length - pos : cut;
+                chunk += take;
+                pos += take;
+                if (cut >= 0)
+                {
+                    cuts.Add(chunk);
+                    chunk = 0;
+                }
+            }
+        }
+        if (chunk > 0) cuts.Add(chunk);
+        Assert.Equal(CutAll(cdc, data), cuts);
+    }
+
+    /// <summary>A body that arrives in reads of random small sizes, as a socket delivers it.</summary>
+    private sealed class RandomReadsStream(byte[] data, int seed) : MemoryStream(data)
+    {
+        private readonly Random _rnd = new(seed);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, _rnd.Next(1, 70_000))], ct);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(300 << 10)]
+    [InlineData(1 << 20)]
+    [InlineData((1 << 20) + 1)]
+    [InlineData((9 << 20) + 12345)]
+    public async Task WriterStoresTheChunksCutWouldAndTheMd5OfTheBody(int size)
+    {
+        var store = new MemoryChunks();
+        var data = RandomBytes(size, size);
+        var c = await new ContentWriter(store).WriteAsync(new RandomReadsStream(data, size), CancellationToken.None);
+        Assert.Equal(CutAll(FastCdc.Default, data), c.Chunks.Select(x => x.Length).ToList());
+        Assert.Equal(System.Security.Cryptography.MD5.HashData(data), c.Md5);
+        Assert.Equal(size, c.Size);
+        var back = new MemoryStream();
+        foreach (var chunk in c.Chunks)
+        {
+            Assert.Equal(chunk.Id, Hash.Of(store.Data[chunk.Id]));
+            back.Write(store.Data[chunk.Id]);
+        }
+        Assert.Equal(data, back.ToArray());
+    }
 }

@@ -38,13 +38,14 @@ public sealed class ReuseTracker
 
 /// <summary>
 /// Streams a body into the chunk store: cuts it with FastCDC, stores each distinct chunk once
-/// (durably) and computes MD5 on the way. Memory use is one pooled buffer of MaxSize plus a
-/// read block, and, for a store that takes concurrent writes (a remote object store), one
-/// pooled copy per chunk in flight, whatever the body's size.
+/// (durably) and computes MD5 on the way (see <see cref="Pipeline"/>). Memory use is bounded
+/// per body, whatever its size: the blocks of the chunk being cut, of the chunks being stored,
+/// and of the few blocks MD5 has not reached yet.
 /// </summary>
-public sealed class ContentWriter(IChunkStore chunks, IMetadataStore? meta = null, FastCdc? cdc = null)
+public sealed partial class ContentWriter(IChunkStore chunks, IMetadataStore? meta = null, FastCdc? cdc = null)
 {
     private readonly FastCdc _cdc = cdc ?? FastCdc.Default;
+    internal FastCdc Cdc => _cdc;
 
     public IChunkStore Chunks => chunks;
 
@@ -75,68 +76,26 @@ public sealed class ContentWriter(IChunkStore chunks, IMetadataStore? meta = nul
     /// </summary>
     public async Task<ContentInfo> WriteAsync(Stream body, CancellationToken ct, bool inline = false)
     {
-        var buf = ArrayPool<byte>.Shared.Rent(_cdc.MaxSize + (1 << 16));
-        var inFlight = new Queue<Task>();
-        var concurrency = Math.Max(1, chunks.WriteConcurrency);
-        var reuse = new ReuseTracker();
-        try
+        var block = Block.Rent();
+        var eof = await block.FillAsync(body, ct).ConfigureAwait(false);
+        if (inline && eof && block.Length <= InlineLimit && block.Length > 0)
         {
-            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-            var list = new List<ChunkRef>();
-            long size = 0;
-            var filled = 0;
-            var eof = false;
-            while (true)
-            {
-                while (!eof && filled < _cdc.MaxSize)
-                {
-                    var n = await body.ReadAsync(buf.AsMemory(filled, buf.Length - filled), ct).ConfigureAwait(false);
-                    if (n == 0) eof = true; else filled += n;
-                }
-                if (filled == 0) break;
-                if (inline && eof && list.Count == 0 && filled <= InlineLimit)
-                {
-                    var bytes = buf.AsSpan(0, filled).ToArray();
-                    md5.AppendData(bytes);
-                    ChunkRef[] only = [new(Hash.Of(bytes), filled)];
-                    return new ContentInfo(filled, md5.GetHashAndReset(), ContentAddress.Of(only), only) { Inline = bytes };
-                }
-                var cut = _cdc.Cut(buf.AsSpan(0, filled));
-                var chunk = buf.AsMemory(0, cut);
-                md5.AppendData(chunk.Span);
-                var id = Hash.Of(chunk.Span);
-                if (concurrency == 1)
-                    await StoreAsync(id, chunk, reuse, ct).ConfigureAwait(false);
-                else
-                {
-                    // The read buffer is reused at once, so a chunk in flight gets its own pooled copy.
-                    if (inFlight.Count >= concurrency) await inFlight.Dequeue().ConfigureAwait(false);
-                    var copy = ArrayPool<byte>.Shared.Rent(cut);
-                    chunk.CopyTo(copy);
-                    inFlight.Enqueue(StoreCopyAsync(id, copy, cut, reuse, ct));
-                }
-                list.Add(new ChunkRef(id, cut));
-                size += cut;
-                Buffer.BlockCopy(buf, cut, buf, 0, filled - cut);
-                filled -= cut;
-            }
-            while (inFlight.Count > 0) await inFlight.Dequeue().ConfigureAwait(false);
-            return new ContentInfo(size, md5.GetHashAndReset(), ContentAddress.Of(list), list) { OldestReused = reuse.Oldest };
+            var bytes = block.Span.ToArray();
+            block.Release();
+            ChunkRef[] only = [new(Hash.Of(bytes), bytes.Length)];
+            return new ContentInfo(bytes.Length, MD5.HashData(bytes), ContentAddress.Of(only), only) { Inline = bytes };
         }
-        finally
-        {
-            // On failure, let the writes still in flight end before their buffers go back to the pool.
-            if (inFlight.Count > 0)
-                try { await Task.WhenAll(inFlight).ConfigureAwait(false); } catch (Exception) { /* the first failure is already propagating */ }
-            ArrayPool<byte>.Shared.Return(buf);
-        }
+        return await new Pipeline(this, ct).RunAsync(body, block, eof).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Stores a chunk unless it exists. An existing one touched recently is reused as it is (and
     /// its touch time noted in <paramref name="reuse"/>); an old one is freshened (see <see cref="FreshenAge"/>).
     /// </summary>
-    public async Task StoreAsync(Hash id, ReadOnlyMemory<byte> chunk, ReuseTracker reuse, CancellationToken ct)
+    public Task StoreAsync(Hash id, ReadOnlyMemory<byte> chunk, ReuseTracker reuse, CancellationToken ct) => StoreAsync(id, [chunk], reuse, ct);
+
+    /// <summary><see cref="StoreAsync(Hash, ReadOnlyMemory{byte}, ReuseTracker, CancellationToken)"/> for a chunk given as consecutive pieces.</summary>
+    public async Task StoreAsync(Hash id, IReadOnlyList<ReadOnlyMemory<byte>> chunk, ReuseTracker reuse, CancellationToken ct)
     {
         if (await chunks.StatAsync(id, ct).ConfigureAwait(false) is { } stat)
         {
@@ -155,15 +114,4 @@ public sealed class ContentWriter(IChunkStore chunks, IMetadataStore? meta = nul
         await chunks.PutAsync(id, chunk, ct).ConfigureAwait(false);
     }
 
-    private async Task StoreCopyAsync(Hash id, byte[] copy, int length, ReuseTracker reuse, CancellationToken ct)
-    {
-        try
-        {
-            await StoreAsync(id, copy.AsMemory(0, length), reuse, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(copy);
-        }
-    }
 }

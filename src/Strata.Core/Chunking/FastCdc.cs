@@ -44,6 +44,37 @@ public sealed class FastCdc
         return g;
     }
 
+    /// <summary>
+    /// The streaming form of <see cref="Cut"/>, for data that arrives in blocks: scans
+    /// <paramref name="data"/> as the continuation of the chunk <paramref name="state"/> describes and
+    /// returns how many of its bytes end that chunk (the state is then reset for the next one), or -1
+    /// if all of them belong to it and it goes on. At end of input the chunk so far is the last one.
+    /// Cuts the same places as <see cref="Cut"/>, so content stored either way deduplicates.
+    /// </summary>
+    public int Scan(ReadOnlySpan<byte> data, ref CdcState state)
+    {
+        var pos = state.Length; // bytes of the chunk before data[0]
+        var i = 0;
+        if (pos < MinSize)
+        {
+            // The first MinSize bytes of a chunk are never a cut point and are not hashed.
+            i = Math.Min(data.Length, MinSize - pos);
+            pos += i;
+        }
+        var h = state.Hash;
+        for (; i < data.Length; i++, pos++)
+        {
+            h = (h << 1) + Gear[data[i]];
+            if ((h & (pos < AvgSize ? _maskS : _maskL)) == 0 || pos + 1 == MaxSize)
+            {
+                state = default;
+                return i + 1;
+            }
+        }
+        state = new CdcState(pos, h);
+        return -1;
+    }
+
     /// <summary>Length of the first chunk of data. If data is shorter than MaxSize and more may follow, the caller must read more first (unless at end of input).</summary>
     public int Cut(ReadOnlySpan<byte> data)
     {
@@ -66,3 +97,6 @@ public sealed class FastCdc
         return n;
     }
 }
+
+/// <summary>Where a streaming <see cref="FastCdc.Scan"/> is in the current chunk: its length so far and the gear hash.</summary>
+public readonly record struct CdcState(int Length, ulong Hash);

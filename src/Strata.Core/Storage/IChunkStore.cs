@@ -20,6 +20,36 @@ public interface IChunkStore
     Task PutAsync(Hash id, ReadOnlyMemory<byte> data, CancellationToken ct);
 
     /// <summary>
+    /// Stores a chunk given as consecutive pieces (a body is read in blocks, and a chunk spans several):
+    /// a store that can write them as they are overrides this; by default they are joined in a pooled buffer.
+    /// </summary>
+    async Task PutAsync(Hash id, IReadOnlyList<ReadOnlyMemory<byte>> pieces, CancellationToken ct)
+    {
+        if (pieces.Count == 1)
+        {
+            await PutAsync(id, pieces[0], ct).ConfigureAwait(false);
+            return;
+        }
+        var length = 0;
+        foreach (var p in pieces) length += p.Length;
+        var joined = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var at = 0;
+            foreach (var p in pieces)
+            {
+                p.CopyTo(joined.AsMemory(at));
+                at += p.Length;
+            }
+            await PutAsync(id, joined.AsMemory(0, length), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(joined);
+        }
+    }
+
+    /// <summary>
     /// Opens a chunk for reading from <paramref name="offset"/> on (a remote store reads only
     /// that range); throws StrataException(Corrupt) if it is missing.
     /// </summary>

@@ -21,6 +21,7 @@ public sealed class InlineChunkStore(IMetadataStore meta, IChunkStore inner) : I
     public Task<ChunkStat?> StatAsync(Hash id, CancellationToken ct) => inner.StatAsync(id, ct);
     public Task ProbeAsync(CancellationToken ct) => inner.ProbeAsync(ct);
     public Task PutAsync(Hash id, ReadOnlyMemory<byte> data, CancellationToken ct) => inner.PutAsync(id, data, ct);
+    public Task PutAsync(Hash id, IReadOnlyList<ReadOnlyMemory<byte>> pieces, CancellationToken ct) => inner.PutAsync(id, pieces, ct);
     public Task<Stream> OpenAsync(Hash id, long offset, CancellationToken ct) => inner.OpenAsync(id, offset, ct);
     public Task<bool> TouchAsync(Hash id, CancellationToken ct) => inner.TouchAsync(id, ct);
     public IAsyncEnumerable<ChunkStat> ListAsync(CancellationToken ct) => inner.ListAsync(ct);

@@ -43,6 +43,7 @@ public sealed class MeteredChunkStore(IChunkStore inner) : IChunkStore, ILeftove
     public Task<bool> ExistsAsync(Hash id, CancellationToken ct) => Time("stat", () => inner.ExistsAsync(id, ct));
     public Task ProbeAsync(CancellationToken ct) => Time("probe", () => inner.ProbeAsync(ct));
     public Task PutAsync(Hash id, ReadOnlyMemory<byte> data, CancellationToken ct) => Time("put", () => inner.PutAsync(id, data, ct));
+    public Task PutAsync(Hash id, IReadOnlyList<ReadOnlyMemory<byte>> pieces, CancellationToken ct) => Time("put", () => inner.PutAsync(id, pieces, ct));
     public Task<Stream> OpenAsync(Hash id, long offset, CancellationToken ct) => Time("open", () => inner.OpenAsync(id, offset, ct));
     public Task<bool> TouchAsync(Hash id, CancellationToken ct) => Time("touch", () => inner.TouchAsync(id, ct));
     public IAsyncEnumerable<ChunkStat> ListAsync(CancellationToken ct) => inner.ListAsync(ct);
