@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using Amazon.S3.Model;
+
+namespace Strata.Server.Tests;
+
+/// <summary>
+/// The embedded server is killed with SIGKILL while 16 writers put small objects into one branch, so
+/// that their commits are folded into groups stored with one transaction: every PUT that was answered
+/// 200 is there after a restart, at the version it was given, with its bytes.
+/// </summary>
+public sealed class GroupCommitCrashTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    // 4 KiB bodies are kept with their commit in the metadata store; every fifth is 20 KiB, a chunk file.
+    private static byte[] Body(string key, int round)
+    {
+        var b = new byte[round % 5 == 4 ? 20 << 10 : 4 << 10];
+        new Random(key.GetHashCode(StringComparison.Ordinal)).NextBytes(b);
+        return b;
+    }
+
+    /// <summary>(sum, count) of the commit group size histogram on the node's /metrics.</summary>
+    private static async Task<(double Sum, double Count)> GroupSizesAsync(StrataNode node)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(node.AdminEndpoint + "/metrics");
+        double Value(string suffix) => text.Split('\n').Where(l => l.StartsWith("strata_commit_group_size" + suffix, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        return (Value("_sum"), Value("_count"));
+    }
+
+    [Fact]
+    public async Task KillingTheServerDuringGroupCommittedSmallPutsLosesNothingAcknowledged()
+    {
+        await using var node = new StrataNode(null, "group-crash");
+        await node.StartAsync();
+        var bucket = ServerFixture.NewBucket();
+        var acked = new ConcurrentDictionary<string, (string Version, byte[] Sha)>();
+        using (var s3 = node.Client(plainBodies: true))
+        {
+            await s3.PutBucketAsync(bucket);
+            using var stop = new CancellationTokenSource();
+            async Task Writer(int w)
+            {
+                for (var round = 0; !stop.IsCancellationRequested; round++)
+                {
+                    var key = $"w{w:D2}/{round:D5}";
+                    var body = Body(key, round);
+                    try
+                    {
+                        var r = await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(body) });
+                        acked[key] = (r.VersionId, SHA256.HashData(body));
+                    }
+                    catch (Exception) when (stop.IsCancellationRequested || !node.IsRunning) { return; }
+                }
+            }
+            var writers = Enumerable.Range(0, 16).Select(Writer).ToList();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (acked.Count < 600 && DateTime.UtcNow < deadline) await Task.Delay(50);
+            var (sum, count) = await GroupSizesAsync(node);
+            node.Kill();
+            await stop.CancelAsync();
+            await Task.WhenAll(writers);
+            output.WriteLine($"{acked.Count} PUTs acknowledged before the kill, in {count} groups ({sum} commits)");
+            // The writers were folded into groups (otherwise this tests no group commit).
+            Assert.True(sum > count, $"no group held more than one commit: {sum} commits in {count} groups");
+        }
+
+        await node.StartAsync();
+        using var again = node.Client(plainBodies: true);
+        foreach (var (key, (version, sha)) in acked)
+        {
+            using var r = await again.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key, VersionId = version });
+            var ms = new MemoryStream();
+            await r.ResponseStream.CopyToAsync(ms);
+            Assert.Equal(sha, SHA256.HashData(ms.ToArray()));
+        }
+        await GcTarget.AssertFsckCleanAsync(node);
+    }
+}
