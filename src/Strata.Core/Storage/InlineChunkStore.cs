@@ -7,15 +7,31 @@ namespace Strata.Core.Storage;
 /// may have been stored with its commit in the metadata store (beside the tree nodes, under its own
 /// hash), so it is looked up there first; everything else goes to the chunk store itself.
 /// </summary>
-public sealed class InlineChunkStore(IMetadataStore meta, IChunkStore inner) : IChunkStore, ILeftovers
+public sealed class InlineChunkStore(IMetadataStore meta, IChunkStore inner, long cacheBytes = 32L << 20) : IChunkStore, ILeftovers
 {
+    // Recently read small chunks, bounded by size (FIFO: a chunk never changes, so any entry is valid).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash, byte[]> _cache = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Hash> _order = new();
+    private long _cached;
+
     public IChunkStore Inner => inner;
 
     public async Task<Stream> OpenAsync(ChunkRef chunk, long offset, CancellationToken ct)
     {
-        if (chunk.Length <= ContentWriter.InlineLimit && await meta.GetNodeAsync(chunk.Id, ct).ConfigureAwait(false) is { } data)
+        if (chunk.Length <= ContentWriter.InlineLimit && (_cache.TryGetValue(chunk.Id, out var data) || (data = await FetchAsync(chunk.Id, ct).ConfigureAwait(false)) is not null))
             return new MemoryStream(data, (int)Math.Min(offset, data.Length), (int)Math.Max(0, data.Length - offset), writable: false);
         return await inner.OpenAsync(chunk.Id, offset, ct).ConfigureAwait(false);
+    }
+
+    private async Task<byte[]?> FetchAsync(Hash id, CancellationToken ct)
+    {
+        var data = await meta.GetNodeAsync(id, ct).ConfigureAwait(false);
+        if (data is null || !_cache.TryAdd(id, data)) return data;
+        _order.Enqueue(id);
+        Interlocked.Add(ref _cached, data.Length);
+        while (Interlocked.Read(ref _cached) > cacheBytes && _order.TryDequeue(out var old))
+            if (_cache.TryRemove(old, out var gone)) Interlocked.Add(ref _cached, -gone.Length);
+        return data;
     }
 
     public Task<ChunkStat?> StatAsync(Hash id, CancellationToken ct) => inner.StatAsync(id, ct);
