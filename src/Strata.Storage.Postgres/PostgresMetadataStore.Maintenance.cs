@@ -49,13 +49,16 @@ public sealed partial class PostgresMetadataStore
     /// <paramref name="protectedSinceUnixMs"/>; the caller's transaction then rolls back on dispose,
     /// undoing the batch's other statements.
     /// </summary>
-    private static async Task ExecuteCheckedAsync(NpgsqlBatch batch, long protectedSinceUnixMs, CancellationToken ct)
+    private static async Task ExecuteCheckedAsync(NpgsqlBatch batch, long protectedSinceUnixMs, CancellationToken ct,
+        Func<NpgsqlDataReader, CancellationToken, Task>? readRest = null)
     {
         long cutoff;
         await using (var r = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             await r.NextResultAsync(ct).ConfigureAwait(false); // past the lock
             cutoff = await r.ReadAsync(ct).ConfigureAwait(false) ? ParseCutoff(r.GetString(0)) : 0;
+            // The batch's own statements come next; readRest moves to them with NextResultAsync.
+            if (readRest is not null) await readRest(r, ct).ConfigureAwait(false);
             while (await r.NextResultAsync(ct).ConfigureAwait(false)) { }
         }
         if (cutoff > protectedSinceUnixMs)

@@ -72,14 +72,6 @@ public sealed partial class PostgresMetadataStore
         return count;
     }
 
-    /// <summary>Whether a commit's stored root is still the one a writer built on (a purge may have rewritten it).</summary>
-    private static async Task<bool> RootIsAsync(NpgsqlConnection c, string commitId, Hash? root, CancellationToken ct)
-    {
-        await using var cmd = Cmd(c, "SELECT root FROM commits WHERE id=@id", Text("id", commitId));
-        var stored = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is byte[] b ? Hash.FromBytes(b) : (Hash?)null;
-        return stored == root;
-    }
-
     public async Task<bool> WasPurgedAsync(string repo, string key, string versionId, CancellationToken ct)
     {
         await using var cmd = Cmd("SELECT 1 FROM purged WHERE repo=@r AND key=@k AND commit_id=@v", Text("r", repo), Text("k", key), Text("v", versionId));

@@ -200,18 +200,23 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
         await using (var cas = CheckedBatch(c))
         {
             var moved = AddCasHead(cas, branch, expectedHead, last.Repo, last.Id);
-            await ExecuteCheckedAsync(cas, protectedSinceUnixMs, ct).ConfigureAwait(false);
-            if (moved.RecordsAffected != 1)
+            // The root the writer built on, read after the CAS took the branch row in the same round trip: a purge
+            // holds that row until it commits, and each statement of a batch gets its own snapshot, so this sees its rewrite.
+            var @base = expectedHead is null ? null : chain[0].Base;
+            if (@base is not null) Add(cas, "SELECT root AS base_root FROM commits WHERE id=@id", Text("id", expectedHead!));
+            Hash? stored = null;
+            await ExecuteCheckedAsync(cas, protectedSinceUnixMs, ct, async (r, c2) =>
+            {
+                // Found by its column's name: the reader passes over statements without rows (the CAS) on its own.
+                while (await r.NextResultAsync(c2).ConfigureAwait(false))
+                    if (r.FieldCount == 1 && r.GetName(0) == "base_root" && await r.ReadAsync(c2).ConfigureAwait(false) && !r.IsDBNull(0))
+                        stored = Hash.FromBytes(r.GetFieldValue<byte[]>(0));
+            }).ConfigureAwait(false);
+            if (moved.RecordsAffected != 1 || (@base is not null && stored != @base.Root))
             {
                 await tx.RollbackAsync(ct).ConfigureAwait(false);
                 return false;
             }
-        }
-        // After the CAS took the branch row: a purge holds that row until it commits, so this read sees its rewrite.
-        if (expectedHead is not null && chain[0].Base is { } b && !await RootIsAsync(c, expectedHead, b.Root, ct).ConfigureAwait(false))
-        {
-            await tx.RollbackAsync(ct).ConfigureAwait(false);
-            return false;
         }
         await using (var batch = new NpgsqlBatch(c))
         {
