@@ -83,6 +83,7 @@ public sealed class StrataServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.WriteIndented = true);
         // A write may reuse anything touched within half the grace period; see VersionedStore.FreshenAge.
         var store = new VersionedStore(MeteredMetadataStore.Wrap(backends.Meta), new MeteredChunkStore(backends.Chunks)) { FreshenAge = o.GcGrace / 2 };
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(new StoreMaintenance(store, o, dataDir));
         builder.Services.AddSingleton(backends.Access);

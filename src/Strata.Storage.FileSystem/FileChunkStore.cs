@@ -93,6 +93,10 @@ public sealed class FileChunkStore : IChunkStore, ILeftovers
 
     public Task PutAsync(Hash id, ReadOnlyMemory<byte> data, CancellationToken ct) => PutAsync(id, [data], ct);
 
+    // Each chunk is fsynced on its own; a few at once keep the device busy (measured on a VM disk:
+    // 4 MiB files fsynced one after another ~100 MB/s, four at a time ~200 MB/s).
+    public int WriteConcurrency => 4;
+
     // The pieces go to the file with one gathering write: no copy joins them first.
     public async Task PutAsync(Hash id, IReadOnlyList<ReadOnlyMemory<byte>> pieces, CancellationToken ct)
     {
@@ -120,7 +124,8 @@ public sealed class FileChunkStore : IChunkStore, ILeftovers
     {
         try
         {
-            var fs = new FileStream(PathOf(id), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            // Unbuffered: readers ask for large blocks, which a FileStream buffer would only copy once more.
+            var fs = new FileStream(PathOf(id), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
             if (offset > 0) fs.Seek(offset, SeekOrigin.Begin);
             return Task.FromResult<Stream>(fs);
         }
