@@ -1,0 +1,212 @@
+using System.Buffers;
+using Strata.Core.Storage;
+
+namespace Strata.Core.Chunking;
+
+/// <summary>The chunk list of a completed multipart upload, and what joining its parts cost.</summary>
+public sealed record JoinedContent(IReadOnlyList<ChunkRef> Chunks)
+{
+    /// <summary>The oldest touch time of an existing chunk a seam reused as it was (null: none).</summary>
+    public DateTimeOffset? OldestReused { get; init; }
+
+    /// <summary>Seams re-chunked (runs of the stream between two kept part chunks).</summary>
+    public int Seams { get; init; }
+
+    /// <summary>Bytes of part chunks read back.</summary>
+    public long BytesRead { get; init; }
+
+    /// <summary>Chunks cut anew at the seams (most are found already stored when the same bytes were stored whole before).</summary>
+    public int SeamChunks { get; init; }
+
+    /// <summary>How far back a Complete that began at <paramref name="started"/> relies on stored things (GC's protectedSince).</summary>
+    public DateTimeOffset ReliesOnSince(DateTimeOffset started) => OldestReused is { } o && o < started ? o : started;
+}
+
+/// <summary>
+/// Joins the parts of a multipart upload into the chunk list the whole stream would have had.
+/// Each part was chunked on its own, so its last chunk ends at the part's end (a cut the whole
+/// stream would not make) and the chunks after it start at the part boundary. Every other chunk
+/// of a part ended where FastCDC cut it, and a FastCDC cut depends only on the bytes since the
+/// previous cut: so a part chunk that starts on a cut of the whole stream is that stream's next
+/// chunk. The seams are re-chunked: from the start of a part's last chunk, the bytes are read
+/// back and cut until a cut lands on the start of a chunk that can be kept as it is (usually one
+/// or two chunks into the next part). The new chunks are stored through
+/// <see cref="ContentWriter.StoreAsync"/> (dedupe, freshening and the GC's reuse accounting as
+/// for any write); the parts' chunks no longer referenced are garbage once the upload's parts are
+/// dropped. Memory: one buffer of MaxSize plus a read block, and a pooled copy per chunk write
+/// in flight.
+/// </summary>
+/// <remarks>
+/// Parts made by UploadPartCopy go through the same path; their chunks are the source's, cut
+/// where the source's chunking cut them, plus partial edge pieces, so a kept chunk there may
+/// not be one the whole stream would cut: the bytes are the same either way, only the dedupe
+/// with a whole upload of them is less good around such a part.
+/// </remarks>
+public static class PartSeams
+{
+    private const int Block = 256 << 10;
+
+    public static async Task<JoinedContent> JoinAsync(ContentWriter writer, IReadOnlyList<IReadOnlyList<ChunkRef>> parts,
+        CancellationToken ct, FastCdc? cdc = null)
+    {
+        cdc ??= FastCdc.Default;
+        long total = 0;
+        foreach (var p in parts)
+            foreach (var c in p) total += c.Length;
+        // The chunks in stream order, where each starts, and which must be cut again: the last chunk
+        // of a part, unless it ends the object (the end of the stream is a cut of the whole stream too).
+        var flat = new List<ChunkRef>();
+        var starts = new List<long>();
+        var redo = new List<bool>();
+        long pos = 0;
+        foreach (var p in parts)
+            for (var k = 0; k < p.Count; k++)
+            {
+                flat.Add(p[k]);
+                starts.Add(pos);
+                pos += p[k].Length;
+                redo.Add(k == p.Count - 1 && pos < total);
+            }
+        if (!redo.Contains(true)) return new JoinedContent(flat);
+
+        var output = new List<ChunkRef>(flat.Count);
+        var reuse = new ReuseTracker();
+        var concurrency = Math.Max(1, writer.Chunks.WriteConcurrency);
+        var inFlight = new Queue<Task>();
+        var buf = ArrayPool<byte>.Shared.Rent(cdc.MaxSize + Block);
+        int seams = 0, cutAnew = 0;
+        long read = 0;
+        try
+        {
+            var i = 0;
+            while (i < flat.Count)
+            {
+                if (!redo[i])
+                {
+                    output.Add(flat[i++]);
+                    continue;
+                }
+                // starts[i] is a cut of the whole stream: cut from there until a cut lands where a kept chunk starts.
+                seams++;
+                await using var source = new SourceReader(writer.Chunks, flat, i);
+                var cutPos = starts[i];
+                int filled = 0, scanned = 0;
+                var j = i;
+                while (true)
+                {
+                    int cut;
+                    while ((cut = cdc.CutMore(buf.AsSpan(0, filled), source.Done, ref scanned)) == 0)
+                    {
+                        if (source.Done) throw new StrataException(StoreError.Corrupt, "the parts are shorter than their chunk lists say");
+                        filled += await source.ReadAsync(buf.AsMemory(filled, Math.Min(Block, buf.Length - filled)), ct).ConfigureAwait(false);
+                    }
+                    var chunk = buf.AsMemory(0, cut);
+                    var id = Hash.Of(chunk.Span);
+                    if (concurrency == 1)
+                        await writer.StoreAsync(id, chunk, reuse, ct).ConfigureAwait(false);
+                    else
+                    {
+                        // The buffer is reused at once, so a chunk in flight gets its own pooled copy.
+                        if (inFlight.Count >= concurrency) await inFlight.Dequeue().ConfigureAwait(false);
+                        var copy = ArrayPool<byte>.Shared.Rent(cut);
+                        chunk.CopyTo(copy);
+                        inFlight.Enqueue(StoreCopyAsync(writer, id, copy, cut, reuse, ct));
+                    }
+                    output.Add(new ChunkRef(id, cut));
+                    cutAnew++;
+                    cutPos += cut;
+                    Buffer.BlockCopy(buf, cut, buf, 0, filled - cut);
+                    filled -= cut;
+                    scanned = 0;
+                    while (j < flat.Count && starts[j] < cutPos) j++;
+                    // The end of the object, or a chunk to keep: the rest of the buffer is not needed.
+                    if (cutPos == total || (j < flat.Count && starts[j] == cutPos && !redo[j])) break;
+                }
+                read += source.BytesRead;
+                i = j;
+            }
+            while (inFlight.Count > 0) await inFlight.Dequeue().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (inFlight.Count > 0)
+                try { await Task.WhenAll(inFlight).ConfigureAwait(false); } catch (Exception) { /* the first failure is already propagating */ }
+            ArrayPool<byte>.Shared.Return(buf);
+        }
+        if (output.Sum(c => (long)c.Length) != total)
+            throw new InvalidOperationException("re-chunked seams changed the object's size");
+        return new JoinedContent(output) { OldestReused = reuse.Oldest, Seams = seams, BytesRead = read, SeamChunks = cutAnew };
+    }
+
+    private static async Task StoreCopyAsync(ContentWriter writer, Hash id, byte[] copy, int length, ReuseTracker reuse, CancellationToken ct)
+    {
+        try
+        {
+            await writer.StoreAsync(id, copy.AsMemory(0, length), reuse, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    /// <summary>
+    /// Reads the stream of the chunks from one on, one chunk open at a time, and checks each chunk
+    /// read to its end against its hash: a damaged part chunk must not be laundered into new
+    /// chunks whose hashes match the damage (fsck would no longer see it).
+    /// </summary>
+    private sealed class SourceReader(IChunkStore store, List<ChunkRef> chunks, int next) : IAsyncDisposable
+    {
+        private Stream? _open;
+        private ChunkRef _chunk;
+        private int _left;
+        private Blake3.Hasher? _hasher;
+
+        public bool Done { get; private set; }
+        public long BytesRead { get; private set; }
+
+        /// <summary>Some bytes (at least one) into <paramref name="into"/>, or 0 at the end of the last chunk.</summary>
+        public async ValueTask<int> ReadAsync(Memory<byte> into, CancellationToken ct)
+        {
+            while (true)
+            {
+                if (_open is null)
+                {
+                    if (next >= chunks.Count)
+                    {
+                        Done = true;
+                        return 0;
+                    }
+                    _chunk = chunks[next++];
+                    _open = await store.OpenAsync(_chunk.Id, 0, ct).ConfigureAwait(false);
+                    _left = _chunk.Length;
+                    _hasher = Blake3.Hasher.New();
+                }
+                if (_left == 0)
+                {
+                    var got = Hash.FromBytes(_hasher!.Finalize().AsSpan());
+                    await CloseAsync().ConfigureAwait(false);
+                    if (got != _chunk.Id) throw new StrataException(StoreError.Corrupt, $"chunk {_chunk.Id} does not hash to its id");
+                    continue;
+                }
+                var n = await _open.ReadAsync(into[..Math.Min(into.Length, _left)], ct).ConfigureAwait(false);
+                if (n == 0) throw new StrataException(StoreError.Corrupt, $"chunk {_chunk.Id} is shorter than recorded");
+                _hasher!.Update(into.Span[..n]);
+                _left -= n;
+                BytesRead += n;
+                return n;
+            }
+        }
+
+        private async ValueTask CloseAsync()
+        {
+            if (_open is null) return;
+            await _open.DisposeAsync().ConfigureAwait(false);
+            _open = null;
+            _hasher?.Dispose();
+            _hasher = null;
+        }
+
+        public ValueTask DisposeAsync() => CloseAsync();
+    }
+}
