@@ -21,6 +21,7 @@ public sealed class PartSeamsTests : IDisposable
     {
         public readonly ConcurrentDictionary<Hash, byte[]> Data = [];
         public int Puts;
+        public long Opened;
         public Task<ChunkStat?> StatAsync(Hash id, CancellationToken ct) =>
             Task.FromResult<ChunkStat?>(Data.TryGetValue(id, out var d) ? new ChunkStat(id, d.Length, DateTimeOffset.UtcNow) : null);
         public Task<bool> TouchAsync(Hash id, CancellationToken ct) => Task.FromResult(Data.ContainsKey(id));
@@ -32,8 +33,11 @@ public sealed class PartSeamsTests : IDisposable
             Data[id] = data.ToArray();
             return Task.CompletedTask;
         }
-        public Task<Stream> OpenAsync(Hash id, long offset, CancellationToken ct) =>
-            Task.FromResult<Stream>(new MemoryStream(Data[id], (int)offset, Data[id].Length - (int)offset, false));
+        public Task<Stream> OpenAsync(Hash id, long offset, CancellationToken ct)
+        {
+            Interlocked.Add(ref Opened, Data[id].Length - offset);
+            return Task.FromResult<Stream>(new MemoryStream(Data[id], (int)offset, Data[id].Length - (int)offset, false));
+        }
         public int WriteConcurrency { get; init; } = 1;
     }
 
@@ -207,5 +211,34 @@ public sealed class PartSeamsTests : IDisposable
             await ContentReader.CopyToAsync(store.Chunks, got, 0, got.Size, ms, Ct);
             Assert.Equal(data, ms.ToArray());
         }
+    }
+
+    [Fact]
+    public async Task CopyingOneWholePartOfAJoinedObjectReadsOnlyItsEdgeChunks()
+    {
+        var chunks = new MemoryChunks();
+        var w = new ContentWriter(chunks);
+        var data = RandomBytes(20 * MiB, 16);
+        var sizes = Split(data.Length, 5 * MiB).ToList();
+        var joined = await PartSeams.JoinAsync(w, await PartsAsync(w, data, sizes), Ct);
+        var md5s = sizes.Select((n, i) => System.Security.Cryptography.MD5.HashData(data.AsSpan(i * 5 * MiB, n))).ToList();
+        var source = new FileEntry
+        {
+            Size = data.Length, ETag = "\"x-4\"", ContentHash = ContentAddress.Of(joined.Chunks), CommitId = "c", ModifiedUnixMs = 0, Chunks = joined.Chunks,
+            Parts = sizes.Select((n, i) => new PartRef(n, null, Convert.ToHexStringLower(md5s[i]))).ToList(),
+        };
+        // The part's bounds are no longer chunk bounds: it cannot be taken without reading, but its MD5 is on record.
+        Assert.Null(ContentSlicer.TryWholePart(source, 5 * MiB, 5 * MiB));
+        Assert.Equal(md5s[1], ContentSlicer.KnownMd5(source, 5 * MiB, 5 * MiB));
+        chunks.Opened = 0;
+        var part = await ContentSlicer.SliceAsync(w, source, 5 * MiB, 5 * MiB, null, Ct, ContentSlicer.KnownMd5(source, 5 * MiB, 5 * MiB));
+        Assert.Equal(md5s[1], part.Md5);
+        Assert.Equal(data.AsSpan(5 * MiB, 5 * MiB).ToArray(), await ReadAsync(chunks, part.Chunks));
+        Assert.True(chunks.Opened <= 2L * FastCdc.Default.MaxSize, $"read {chunks.Opened} bytes");
+        // Without the MD5 on record the whole range is read (for it).
+        chunks.Opened = 0;
+        var read = await ContentSlicer.SliceAsync(w, source, 5 * MiB, 5 * MiB, null, Ct);
+        Assert.Equal(md5s[1], read.Md5);
+        Assert.True(chunks.Opened >= 5 * MiB);
     }
 }
