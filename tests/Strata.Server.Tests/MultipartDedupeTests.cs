@@ -86,6 +86,15 @@ public sealed class MultipartDedupeTests(ServerFixture fx, ITestOutputHelper out
         output.WriteLine($"5 MiB parts: added {after5 - afterPut} B live ({100.0 * (after5 - afterPut) / data.Length:0.00}%), {raw5 - afterPut} B before gc; complete {t5.TotalSeconds:0.000} s");
         output.WriteLine($"8 MiB parts: added {after8 - after5} B live ({100.0 * (after8 - after5) / data.Length:0.00}%), {raw8 - after5} B before gc; complete {t8.TotalSeconds:0.000} s");
 
+        // What gc freed was only garbage: every live chunk is there and hashes to its id.
+        using (var admin = fx.Admin())
+        {
+            admin.Timeout = TimeSpan.FromMinutes(10);
+            using var resp = await admin.PostAsync("api/fsck", null);
+            var fsck = System.Text.Json.JsonDocument.Parse(await resp.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(fsck.GetProperty("problemCount").GetInt64() == 0, "fsck: " + fsck);
+        }
+        Assert.Equal(want, await Sha256Async(s3, bucket, "whole"));
         Assert.Equal(want, await Sha256Async(s3, bucket, "parts5"));
         Assert.Equal(want, await Sha256Async(s3, bucket, "parts8"));
         Assert.True(after5 - afterPut < data.Length / 20, $"5 MiB parts added {after5 - afterPut} bytes");
