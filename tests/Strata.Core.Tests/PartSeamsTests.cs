@@ -9,7 +9,7 @@ using Strata.Storage.Sqlite;
 namespace Strata.Core.Tests;
 
 /// <summary>Completing a multipart upload re-chunks the seams between parts: the object gets the chunks of its whole stream.</summary>
-public sealed class PartSeamsTests : IDisposable
+public sealed class PartSeamsTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private const int MiB = 1 << 20;
     private static readonly CancellationToken Ct = CancellationToken.None;
@@ -197,7 +197,10 @@ public sealed class PartSeamsTests : IDisposable
             foreach (var (off, size) in Split(data.Length, partSize).Select((s, i) => ((long)i * partSize, s)))
                 await store.Uploads.PutPartAsync(u, ++n, await store.Content.WriteAsync(new MemoryStream(data, (int)off, size, false), Ct), [], DateTimeOffset.UtcNow, Ct);
             var parts = await store.Uploads.AllPartsAsync(u.Id, Ct);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
             var joined = await store.Uploads.JoinAsync(parts, Ct);
+            output.WriteLine($"{partSize >> 20} MiB parts: {parts.Count} parts, {joined.Seams} seams, {joined.BytesRead} bytes read back " +
+                $"({100.0 * joined.BytesRead / data.Length:0.0}%), {joined.SeamChunks} chunks cut anew, {sw.Elapsed.TotalMilliseconds:0} ms");
             Assert.Equal(whole.Chunks, joined.Chunks);
             var entry = new FileEntry
             {
