@@ -33,8 +33,7 @@ public sealed record JoinedContent(IReadOnlyList<ChunkRef> Chunks)
 /// or two chunks into the next part). The new chunks are stored through
 /// <see cref="ContentWriter.StoreAsync"/> (dedupe, freshening and the GC's reuse accounting as
 /// for any write); the parts' chunks no longer referenced are garbage once the upload's parts are
-/// dropped. Memory: one buffer of MaxSize plus a read block, and a pooled copy per chunk write
-/// in flight.
+/// dropped. Up to four seams are cut at once; memory: one buffer of MaxSize plus a read block each.
 /// </summary>
 /// <remarks>
 /// Parts made by UploadPartCopy go through the same path; their chunks are the source's, cut
@@ -69,84 +68,88 @@ public static class PartSeams
             }
         if (!redo.Contains(true)) return new JoinedContent(flat);
 
+        // The seams are cut independently, several at a time. Each starts at a part's last chunk
+        // and goes on until a cut lands where a kept chunk starts; a seam that runs past the next
+        // part's last chunk covers that seam too, whose own result (cut from a point that turned
+        // out not to be a cut of the whole stream) is then not used: its chunks are garbage.
+        var seamStarts = Enumerable.Range(0, flat.Count).Where(k => redo[k]).ToList();
+        var results = new System.Collections.Concurrent.ConcurrentDictionary<int, Seam>();
+        var parallel = new ParallelOptions
+        {
+            CancellationToken = ct,
+            MaxDegreeOfParallelism = Math.Clamp(Math.Max(Environment.ProcessorCount, writer.Chunks.WriteConcurrency), 1, MaxParallelSeams),
+        };
+        await Parallel.ForEachAsync(seamStarts, parallel, async (k, c) =>
+            results[k] = await CutSeamAsync(writer, cdc, flat, starts, redo, total, k, c).ConfigureAwait(false)).ConfigureAwait(false);
+
         var output = new List<ChunkRef>(flat.Count);
-        var reuse = new ReuseTracker();
-        var concurrency = Math.Max(1, writer.Chunks.WriteConcurrency);
-        var inFlight = new Queue<Task>();
-        var buf = ArrayPool<byte>.Shared.Rent(cdc.MaxSize + Block);
+        DateTimeOffset? oldest = null;
         int seams = 0, cutAnew = 0;
-        long read = 0;
-        try
+        for (var i = 0; i < flat.Count;)
         {
-            var i = 0;
-            while (i < flat.Count)
+            if (!redo[i])
             {
-                if (!redo[i])
-                {
-                    output.Add(flat[i++]);
-                    continue;
-                }
-                // starts[i] is a cut of the whole stream: cut from there until a cut lands where a kept chunk starts.
-                seams++;
-                await using var source = new SourceReader(writer.Chunks, flat, i);
-                var cutPos = starts[i];
-                int filled = 0, scanned = 0;
-                var j = i;
-                while (true)
-                {
-                    int cut;
-                    while ((cut = cdc.CutMore(buf.AsSpan(0, filled), source.Done, ref scanned)) == 0)
-                    {
-                        if (source.Done) throw new StrataException(StoreError.Corrupt, "the parts are shorter than their chunk lists say");
-                        filled += await source.ReadAsync(buf.AsMemory(filled, Math.Min(Block, buf.Length - filled)), ct).ConfigureAwait(false);
-                    }
-                    var chunk = buf.AsMemory(0, cut);
-                    var id = Hash.Of(chunk.Span);
-                    if (concurrency == 1)
-                        await writer.StoreAsync(id, chunk, reuse, ct).ConfigureAwait(false);
-                    else
-                    {
-                        // The buffer is reused at once, so a chunk in flight gets its own pooled copy.
-                        if (inFlight.Count >= concurrency) await inFlight.Dequeue().ConfigureAwait(false);
-                        var copy = ArrayPool<byte>.Shared.Rent(cut);
-                        chunk.CopyTo(copy);
-                        inFlight.Enqueue(StoreCopyAsync(writer, id, copy, cut, reuse, ct));
-                    }
-                    output.Add(new ChunkRef(id, cut));
-                    cutAnew++;
-                    cutPos += cut;
-                    Buffer.BlockCopy(buf, cut, buf, 0, filled - cut);
-                    filled -= cut;
-                    scanned = 0;
-                    while (j < flat.Count && starts[j] < cutPos) j++;
-                    // The end of the object, or a chunk to keep: the rest of the buffer is not needed.
-                    if (cutPos == total || (j < flat.Count && starts[j] == cutPos && !redo[j])) break;
-                }
-                read += source.BytesRead;
-                i = j;
+                output.Add(flat[i++]);
+                continue;
             }
-            while (inFlight.Count > 0) await inFlight.Dequeue().ConfigureAwait(false);
+            var seam = results[i];
+            output.AddRange(seam.Chunks);
+            if (seam.OldestReused is { } o && (oldest is null || o < oldest)) oldest = o;
+            seams++;
+            cutAnew += seam.Chunks.Count;
+            i = seam.End;
         }
-        finally
-        {
-            if (inFlight.Count > 0)
-                try { await Task.WhenAll(inFlight).ConfigureAwait(false); } catch (Exception) { /* the first failure is already propagating */ }
-            ArrayPool<byte>.Shared.Return(buf);
-        }
+        // What was read counts every seam cut, used or not.
+        var read = results.Values.Sum(r => r.BytesRead);
         if (output.Sum(c => (long)c.Length) != total)
             throw new InvalidOperationException("re-chunked seams changed the object's size");
-        return new JoinedContent(output) { OldestReused = reuse.Oldest, Seams = seams, BytesRead = read, SeamChunks = cutAnew };
+        return new JoinedContent(output) { OldestReused = oldest, Seams = seams, BytesRead = read, SeamChunks = cutAnew };
     }
 
-    private static async Task StoreCopyAsync(ContentWriter writer, Hash id, byte[] copy, int length, ReuseTracker reuse, CancellationToken ct)
+    /// <summary>At most this many seams are cut at once (each holds a buffer of MaxSize plus a read block).</summary>
+    private const int MaxParallelSeams = 4;
+
+    /// <summary>A seam's new chunks, the index of the kept chunk after them (or the count at the end), and its cost.</summary>
+    private sealed record Seam(List<ChunkRef> Chunks, int End, long BytesRead, DateTimeOffset? OldestReused);
+
+    /// <summary>Cuts from the start of chunk <paramref name="first"/> until a cut lands where a kept chunk starts, storing each new chunk.</summary>
+    private static async Task<Seam> CutSeamAsync(ContentWriter writer, FastCdc cdc, List<ChunkRef> flat, List<long> starts, List<bool> redo,
+        long total, int first, CancellationToken ct)
     {
+        var reuse = new ReuseTracker();
+        var chunks = new List<ChunkRef>();
+        var buf = ArrayPool<byte>.Shared.Rent(cdc.MaxSize + Block);
         try
         {
-            await writer.StoreAsync(id, copy.AsMemory(0, length), reuse, ct).ConfigureAwait(false);
+            await using var source = new SourceReader(writer.Chunks, flat, first);
+            var cutPos = starts[first];
+            int filled = 0, scanned = 0;
+            var j = first;
+            while (true)
+            {
+                int cut;
+                while ((cut = cdc.CutMore(buf.AsSpan(0, filled), source.Done, ref scanned)) == 0)
+                {
+                    if (source.Done) throw new StrataException(StoreError.Corrupt, "the parts are shorter than their chunk lists say");
+                    filled += await source.ReadAsync(buf.AsMemory(filled, Math.Min(Block, buf.Length - filled)), ct).ConfigureAwait(false);
+                }
+                var chunk = buf.AsMemory(0, cut);
+                var id = Hash.Of(chunk.Span);
+                await writer.StoreAsync(id, chunk, reuse, ct).ConfigureAwait(false);
+                chunks.Add(new ChunkRef(id, cut));
+                cutPos += cut;
+                Buffer.BlockCopy(buf, cut, buf, 0, filled - cut);
+                filled -= cut;
+                scanned = 0;
+                while (j < flat.Count && starts[j] < cutPos) j++;
+                // The end of the object, or a chunk to keep: the rest of the buffer is not needed.
+                if (cutPos == total || (j < flat.Count && starts[j] == cutPos && !redo[j]))
+                    return new Seam(chunks, cutPos == total ? flat.Count : j, source.BytesRead, reuse.Oldest);
+            }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(copy);
+            ArrayPool<byte>.Shared.Return(buf);
         }
     }
 
