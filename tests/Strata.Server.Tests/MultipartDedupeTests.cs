@@ -61,6 +61,9 @@ public sealed class MultipartDedupeTests(ServerFixture fx, ITestOutputHelper out
     [Fact]
     public async Task ReuploadInPartsAfterSinglePutAddsAlmostNoChunkBytes()
     {
+        // For measurements: STRATA_DEDUPE_PARALLEL sets how many seams are cut at once (the server runs in this process).
+        if (int.TryParse(Environment.GetEnvironmentVariable("STRATA_DEDUPE_PARALLEL"), out var parallel) && parallel > 0)
+            Strata.Core.Chunking.PartSeams.MaxParallelSeams = parallel;
         using var s3 = fx.Client();
         var bucket = ServerFixture.NewBucket();
         await s3.PutBucketAsync(bucket);

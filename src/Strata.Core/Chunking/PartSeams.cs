@@ -71,7 +71,9 @@ public static class PartSeams
         // The seams are cut independently, several at a time. Each starts at a part's last chunk
         // and goes on until a cut lands where a kept chunk starts; a seam that runs past the next
         // part's last chunk covers that seam too, whose own result (cut from a point that turned
-        // out not to be a cut of the whole stream) is then not used: its chunks are garbage.
+        // out not to be a cut of the whole stream) is then not used. A seam stops as soon as the
+        // seams before it are known to cover it, so little of such work is done (or stored as garbage).
+        var frontier = new Frontier(redo);
         var seamStarts = Enumerable.Range(0, flat.Count).Where(k => redo[k]).ToList();
         var results = new System.Collections.Concurrent.ConcurrentDictionary<int, Seam>();
         var parallel = new ParallelOptions
@@ -80,7 +82,11 @@ public static class PartSeams
             MaxDegreeOfParallelism = Math.Clamp(Math.Max(Environment.ProcessorCount, writer.Chunks.WriteConcurrency), 1, MaxParallelSeams),
         };
         await Parallel.ForEachAsync(seamStarts, parallel, async (k, c) =>
-            results[k] = await CutSeamAsync(writer, cdc, flat, starts, redo, total, k, c).ConfigureAwait(false)).ConfigureAwait(false);
+        {
+            var seam = await CutSeamAsync(writer, cdc, flat, starts, redo, total, k, frontier, c).ConfigureAwait(false);
+            results[k] = seam;
+            if (!seam.Abandoned) frontier.Cut(k, seam.End);
+        }).ConfigureAwait(false);
 
         var output = new List<ChunkRef>(flat.Count);
         DateTimeOffset? oldest = null;
@@ -93,6 +99,7 @@ public static class PartSeams
                 continue;
             }
             var seam = results[i];
+            if (seam.Abandoned) throw new InvalidOperationException("a seam in use was abandoned");
             output.AddRange(seam.Chunks);
             if (seam.OldestReused is { } o && (oldest is null || o < oldest)) oldest = o;
             seams++;
@@ -106,16 +113,48 @@ public static class PartSeams
         return new JoinedContent(output) { OldestReused = oldest, Seams = seams, BytesRead = read, SeamChunks = cutAnew };
     }
 
-    /// <summary>At most this many seams are cut at once (each holds a buffer of MaxSize plus a read block).</summary>
-    private const int MaxParallelSeams = 4;
+    /// <summary>At most this many seams are cut at once (each holds a buffer of MaxSize plus a read block); 1 cuts them in order, with no speculation.</summary>
+    public static int MaxParallelSeams { get; set; } = 4;
 
     /// <summary>A seam's new chunks, the index of the kept chunk after them (or the count at the end), and its cost.</summary>
-    private sealed record Seam(List<ChunkRef> Chunks, int End, long BytesRead, DateTimeOffset? OldestReused);
+    private sealed record Seam(List<ChunkRef> Chunks, int End, long BytesRead, DateTimeOffset? OldestReused, bool Abandoned = false);
+
+    /// <summary>How far the in-order merge of the seams cut so far reaches: a seam it passed over is not used.</summary>
+    private sealed class Frontier(List<bool> redo)
+    {
+        private readonly Dictionary<int, int> _ends = [];
+        private readonly HashSet<int> _used = [];
+        private int _at;
+
+        public bool Covered(int seam)
+        {
+            lock (_ends) return _at > seam && !_used.Contains(seam);
+        }
+
+        public void Cut(int seam, int end)
+        {
+            lock (_ends)
+            {
+                _ends[seam] = end;
+                while (_at < redo.Count)
+                {
+                    if (!redo[_at]) _at++;
+                    else if (_ends.TryGetValue(_at, out var e))
+                    {
+                        _used.Add(_at);
+                        _at = e;
+                    }
+                    else break;
+                }
+            }
+        }
+    }
 
     /// <summary>Cuts from the start of chunk <paramref name="first"/> until a cut lands where a kept chunk starts, storing each new chunk.</summary>
     private static async Task<Seam> CutSeamAsync(ContentWriter writer, FastCdc cdc, List<ChunkRef> flat, List<long> starts, List<bool> redo,
-        long total, int first, CancellationToken ct)
+        long total, int first, Frontier frontier, CancellationToken ct)
     {
+        if (frontier.Covered(first)) return new Seam([], first, 0, null, Abandoned: true);
         var reuse = new ReuseTracker();
         var chunks = new List<ChunkRef>();
         var buf = ArrayPool<byte>.Shared.Rent(cdc.MaxSize + Block);
@@ -133,6 +172,7 @@ public static class PartSeams
                     if (source.Done) throw new StrataException(StoreError.Corrupt, "the parts are shorter than their chunk lists say");
                     filled += await source.ReadAsync(buf.AsMemory(filled, Math.Min(Block, buf.Length - filled)), ct).ConfigureAwait(false);
                 }
+                if (frontier.Covered(first)) return new Seam(chunks, first, source.BytesRead, null, Abandoned: true);
                 var chunk = buf.AsMemory(0, cut);
                 var id = Hash.Of(chunk.Span);
                 await writer.StoreAsync(id, chunk, reuse, ct).ConfigureAwait(false);
