@@ -79,7 +79,7 @@ public static class PartSeams
         var parallel = new ParallelOptions
         {
             CancellationToken = ct,
-            MaxDegreeOfParallelism = Math.Clamp(Math.Max(Environment.ProcessorCount, writer.Chunks.WriteConcurrency), 1, MaxParallelSeams),
+            MaxDegreeOfParallelism = Math.Clamp(Math.Max(Environment.ProcessorCount, writer.Chunks.WriteConcurrency), 1, Math.Max(1, MaxParallelSeams)),
         };
         await Parallel.ForEachAsync(seamStarts, parallel, async (k, c) =>
         {
