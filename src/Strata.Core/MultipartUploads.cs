@@ -6,7 +6,8 @@ namespace Strata.Core;
 /// <summary>
 /// Multipart uploads over the versioned store. Parts are streamed into the chunk store as they
 /// arrive and recorded as metadata; completing an upload joins the parts' chunk lists into one
-/// file entry, so no byte is read or written again.
+/// file entry, re-chunking only the seams between parts (<see cref="JoinAsync"/>), so that the
+/// object's chunks are those of its whole stream and dedupe with any other upload of its bytes.
 /// </summary>
 public sealed class MultipartUploads(VersionedStore store, TimeProvider? clock = null)
 {
@@ -90,6 +91,14 @@ public sealed class MultipartUploads(VersionedStore store, TimeProvider? clock =
                 throw new StrataException(StoreError.EntityTooSmall, $"part {chosen[i].Number} is {chosen[i].Size} bytes; all parts but the last must be at least {MinPartSize}");
         return chosen;
     }
+
+    /// <summary>
+    /// The chunk list of the object the parts make: theirs, with the seams between them cut again
+    /// as one stream would be (about a chunk or two read and cut per part boundary; see <see cref="Chunking.PartSeams"/>).
+    /// A commit of it relies on stored things since <see cref="Chunking.JoinedContent.ReliesOnSince"/>.
+    /// </summary>
+    public Task<Chunking.JoinedContent> JoinAsync(IReadOnlyList<PartInfo> parts, CancellationToken ct) =>
+        Chunking.PartSeams.JoinAsync(store.Content, parts.Select(p => p.Chunks).ToList(), ct);
 
     /// <summary>S3's multipart ETag: MD5 of the parts' binary MD5s, then -N.</summary>
     public static string MultipartETag(IReadOnlyList<PartInfo> parts)

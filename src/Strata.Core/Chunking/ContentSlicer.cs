@@ -12,11 +12,10 @@ namespace Strata.Core.Chunking;
 public static class ContentSlicer
 {
     /// <summary>
-    /// The content of a range that is exactly one recorded part of a multipart object (or all of
-    /// a single-part one), taken without reading a byte: parts are chunked on their own, so their
-    /// bounds are chunk bounds, and their MD5s are on record. Null when the range is anything else.
+    /// The MD5 on record of a range that is exactly one recorded part of a multipart object (or
+    /// all of a single-part one); null for any other range.
     /// </summary>
-    public static ContentInfo? TryWholePart(FileEntry file, long start, long length)
+    public static byte[]? KnownMd5(FileEntry file, long start, long length)
     {
         byte[]? md5 = null;
         if (file.Parts.Count == 0)
@@ -32,7 +31,19 @@ public static class ContentSlicer
                 offset += p.Size;
             }
         }
-        if (md5 is null) return null;
+        return md5;
+    }
+
+    /// <summary>
+    /// The content of a range that is exactly one recorded part of a multipart object (or all of
+    /// a single-part one) whose bounds are chunk bounds, taken without reading a byte: its MD5 is
+    /// on record. Null when the range is anything else. (A multipart object completed before its
+    /// seams were re-chunked has its part bounds on chunk bounds; one completed since usually does
+    /// not: <see cref="SliceAsync"/> with <see cref="KnownMd5"/> then reads only the edge chunks.)
+    /// </summary>
+    public static ContentInfo? TryWholePart(FileEntry file, long start, long length)
+    {
+        if (KnownMd5(file, start, length) is not { } md5) return null;
         var list = new List<ChunkRef>();
         long pos = 0;
         foreach (var c in file.Chunks)
@@ -45,8 +56,10 @@ public static class ContentSlicer
     }
 
     /// <param name="observe">Sees every byte of the range in order (to compute a checksum in the same pass).</param>
+    /// <param name="knownMd5">The range's MD5 when it is on record (<see cref="KnownMd5"/>): then, unless
+    /// <paramref name="observe"/> needs them, the chunks wholly inside the range are not read at all.</param>
     public static async Task<ContentInfo> SliceAsync(ContentWriter writer, FileEntry file, long start, long length,
-        Action<ReadOnlyMemory<byte>>? observe, CancellationToken ct)
+        Action<ReadOnlyMemory<byte>>? observe, CancellationToken ct, byte[]? knownMd5 = null)
     {
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var list = new List<ChunkRef>();
@@ -65,6 +78,11 @@ public static class ContentSlicer
                 var from = (int)(Math.Max(start, cStart) - cStart);
                 var to = (int)(Math.Min(end, pos) - cStart);
                 var whole = from == 0 && to == c.Length;
+                if (whole && knownMd5 is not null && observe is null)
+                {
+                    list.Add(c);
+                    continue;
+                }
                 await using var s = await writer.Chunks.OpenAsync(c, from, ct).ConfigureAwait(false);
                 if (whole)
                 {
@@ -94,7 +112,8 @@ public static class ContentSlicer
         {
             ArrayPool<byte>.Shared.Return(buf);
         }
-        return new ContentInfo(length, md5.GetHashAndReset(), ContentAddress.Of(list), list) { OldestReused = reuse.Oldest };
+        var digest = md5.GetHashAndReset();
+        return new ContentInfo(length, knownMd5 is not null && observe is null ? knownMd5 : digest, ContentAddress.Of(list), list) { OldestReused = reuse.Oldest };
     }
 
     private static async Task HashAsync(Stream s, IncrementalHash md5, Action<ReadOnlyMemory<byte>>? observe, long count, byte[] buf, CancellationToken ct)

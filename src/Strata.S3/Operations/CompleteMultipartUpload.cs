@@ -11,7 +11,8 @@ namespace Strata.S3.Operations;
 
 /// <summary>
 /// CompleteMultipartUpload: validates the part list, joins the parts' chunk lists into one file
-/// entry (no byte is read or written) and makes one commit. If that takes more than a moment,
+/// entry (re-chunking the seams between parts, so the object dedupes with other uploads of the
+/// same bytes: about a chunk or two read per part boundary) and makes one commit. If that takes more than a moment,
 /// the 200 and whitespace are sent early to keep the client's connection alive, and the result
 /// or error follows in the body, as S3 does.
 /// </summary>
@@ -127,10 +128,11 @@ public static class CompleteMultipartUpload
                 if (parts[i].Checksums.FirstOrDefault(c => c.Key == alg).Value is { } have && have != want)
                     throw new S3Exception(S3ErrorCode.InvalidPart, $"the {alg} checksum of part {parts[i].Number} does not match");
         var checksums = ObjectChecksum(r, u, parts);
+        var joined = await r.Store.Uploads.JoinAsync(parts, r.Ct).ConfigureAwait(false);
         var entryTemplate = new FileEntry
         {
             Size = parts.Sum(p => p.Size), ETag = MultipartUploads.MultipartETag(parts),
-            Chunks = parts.SelectMany(p => p.Chunks).ToList(), ContentHash = default, CommitId = "", ModifiedUnixMs = 0,
+            Chunks = joined.Chunks, ContentHash = default, CommitId = "", ModifiedUnixMs = 0,
             Headers = u.Headers.Where(h => h.Key != CreateMultipartUpload.TaggingHeader).ToList(), Checksums = checksums, Parts = parts.Select(p => new PartRef(p.Size,
                 u.ChecksumAlgorithm is { } alg ? p.Checksums.FirstOrDefault(c => c.Key == alg).Value : null, Convert.ToHexStringLower(p.Md5))).ToList(),
         };
@@ -142,7 +144,7 @@ public static class CompleteMultipartUpload
             if (conditional) Conditions.CheckWrite(r, await ctx.GetAsync(u.Key).ConfigureAwait(false));
             written = entryTemplate with { CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs };
             return [new Mutation(u.Key, written)];
-        }, $"complete multipart upload of {u.Key}", r.Started, r.Ct).ConfigureAwait(false);
+        }, $"complete multipart upload of {u.Key}", joined.ReliesOnSince(r.Started), r.Ct).ConfigureAwait(false);
         var tags = Tags.FromHeader(u.Headers.FirstOrDefault(h => h.Key == CreateMultipartUpload.TaggingHeader).Value);
         await PutObject.StoreTagsAsync(r, bucket.Repo, u.Key, written!.CommitId, tags, newVersion: commit is not null).ConfigureAwait(false);
         var result = new Result(commit?.Id, written!.ETag, checksums, checksums.Count > 0 ? u.ChecksumType : null);

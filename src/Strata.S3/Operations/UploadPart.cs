@@ -36,14 +36,16 @@ public static class UploadPart
         var u = await UploadAsync(r).ConfigureAwait(false);
         var src = await CopySource.ResolveAsync(r).ConfigureAwait(false);
         var (start, length) = SourceRange(r.Header("x-amz-copy-source-range"), src.Entry.Size);
-        // A copy of exactly one source part (aws s3 cp s3://… s3://… uses the same part size) reads nothing;
-        // otherwise the range is read once, for its MD5 and, if the upload has one, its checksum.
+        // A copy of exactly one source part (aws s3 cp s3://… s3://… uses the same part size) reads nothing
+        // when the part's bounds are chunk bounds, and only the chunks at its edges otherwise (its MD5 is on
+        // record); any other range is read once, for its MD5 and, if the upload has one, its checksum.
         var alg = u.ChecksumAlgorithm is { } a ? ChecksumAlgorithms.Parse(a) : null;
         var known = alg is null ? null : KnownPartChecksum(src.Entry, u.ChecksumAlgorithm!, start, length);
         using var sum = alg is { } al && known is null ? ChecksumAlgorithms.Create(al) : null;
         var content = ContentSlicer.TryWholePart(src.Entry, start, length);
         if (content is null)
-            content = await ContentSlicer.SliceAsync(r.Store.Content, src.Entry, start, length, sum is null ? null : m => sum.Append(m.Span), r.Ct).ConfigureAwait(false);
+            content = await ContentSlicer.SliceAsync(r.Store.Content, src.Entry, start, length, sum is null ? null : m => sum.Append(m.Span), r.Ct,
+                ContentSlicer.KnownMd5(src.Entry, start, length)).ConfigureAwait(false);
         else if (sum is not null)
             await ContentReader.VisitAsync(r.Store.Chunks, src.Entry, start, length, (m, _) =>
             {
