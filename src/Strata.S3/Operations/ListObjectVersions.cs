@@ -48,7 +48,10 @@ public static class ListObjectVersions
         var (curKey, curHeight) = (keyMarker, heightMarker);
         while (head is not null && !truncated)
         {
-            var batch = await r.Store.Meta.ListVersionsAsync(snap.Bucket.Repo, prefix, curKey, curHeight, 1000, r.Ct).ConfigureAwait(false);
+            // Only one row past a full page is needed to know the page is truncated: ask for what is
+            // missing plus one (at least a small batch, as rows of other branches may be skipped).
+            var limit = Math.Clamp(maxKeys - items.Count + 1, 100, 1001);
+            var batch = await r.Store.Meta.ListVersionsAsync(snap.Bucket.Repo, prefix, curKey, curHeight, limit, r.Ct).ConfigureAwait(false);
             var skipTo = (string?)null;
             foreach (var row in batch)
             {
@@ -72,7 +75,7 @@ public static class ListObjectVersions
                 lastKey = row.Key;
             }
             if (skipTo is not null) (curKey, curHeight) = (skipTo, long.MinValue);
-            else if (batch.Count < 1000) break;
+            else if (batch.Count < limit) break;
         }
 
         string E(string s) => encode ? ListObjects.UrlEncode(s) : s;
