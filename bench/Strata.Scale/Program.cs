@@ -15,6 +15,8 @@ using Strata.Storage.Sqlite;
 //       one branch (master) with COMMITS commits, each rewriting one small file of KEYS (1,000), round robin
 //   dotnet run -c Release --project bench/Strata.Scale -- list DIR REPO [RUNS]
 //       in-process ListObjectsV2 page times (first page, middle page) on master, median of RUNS (20) warm runs
+//   dotnet run -c Release --project bench/Strata.Scale -- put DIR REPO [COUNT]
+//       in-process store side of COUNT (500) PUTs: one new file per commit at random keys of master, p50
 //   dotnet run -c Release --project bench/Strata.Scale -- versions DIR REPO [KEY_MARKER] [RUNS]
 //       in-process store side of a ListObjectVersions page (index query, ancestry checks), median of RUNS (20)
 if (args.Length < 3) return Usage();
@@ -106,6 +108,41 @@ switch (args[0])
         }
         break;
     }
+    case "put":
+    {
+        // The store side of a PUT: one new 4 KiB file per commit (durable, as the gateway makes it) at
+        // a random place among the branch's keys, one writer; the chunk write is not included.
+        var count = args.Length > 3 ? int.Parse(args[3]) : 500;
+        var content = await ContentAsync();
+        var snap = await store.OpenAsync(bucket, ct);
+        var (files, _) = await TreeReader.TotalsAsync(store.Nodes, snap.Commit?.Root, ct);
+        var rng = new Random(7);
+        var times = new List<double>();
+        for (var i = -20; i < count; i++)
+        {
+            var key = FileKey(rng.Next((int)files)) + $".put{i + 20:D5}-{Environment.ProcessId}";
+            var t = Stopwatch.StartNew();
+            await store.CommitAsync(bucket, (id, ms) => [new Mutation(key, Entry(content, id, ms))], "scale put", ct);
+            if (i >= 0) times.Add(t.Elapsed.TotalMilliseconds);
+        }
+        // The tree part alone: the same kind of change applied to the head's tree, not stored.
+        var head = (await store.OpenAsync(bucket, ct)).Commit;
+        var (tree, written) = (new List<double>(), 0L);
+        for (var i = 0; i < count; i++)
+        {
+            var key = FileKey(rng.Next((int)files)) + ".tree";
+            var t = Stopwatch.StartNew();
+            var w = new TreeWriter(store.Nodes);
+            await w.ApplyAsync(head?.Root, [new Mutation(key, Entry(content, "x", 0))], ct);
+            tree.Add(t.Elapsed.TotalMilliseconds);
+            written += w.NewNodes.Values.Sum(v => v.Length);
+        }
+        tree.Sort();
+        Console.WriteLine($"{repo}: tree change alone p50 {tree[count / 2]:0.00} ms, {written / count} node bytes written per change");
+        times.Sort();
+        Console.WriteLine($"{repo} ({files} files): {count} commits of one new file at random keys, p50 {times[count / 2]:0.00} ms, p90 {times[count * 9 / 10]:0.00} ms");
+        break;
+    }
     case "versions":
     {
         // The store side of a 1,000-entry ListObjectVersions page (the handler's index query and its
@@ -145,7 +182,7 @@ return 0;
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Strata.Scale files DIR REPO FILES [PER_COMMIT] | history DIR REPO COMMITS [KEYS] | list DIR REPO [RUNS] | versions DIR REPO [KEY_MARKER] [RUNS]");
+    Console.Error.WriteLine("usage: Strata.Scale files DIR REPO FILES [PER_COMMIT] | history DIR REPO COMMITS [KEYS] | list DIR REPO [RUNS] | put DIR REPO [COUNT] | versions DIR REPO [KEY_MARKER] [RUNS]");
     return 2;
 }
 
