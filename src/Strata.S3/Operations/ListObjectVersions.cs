@@ -46,17 +46,21 @@ public static class ListObjectVersions
         var onBranch = new BranchFilter(r, head, snap.Floor);
         string? lastKey = versionMarker.Length > 0 ? keyMarker : null; // a key resumed mid-way has its latest version on an earlier page
         var (curKey, curHeight) = (keyMarker, heightMarker);
+        var atLeast = 100;
         while (head is not null && !truncated)
         {
             // Only one row past a full page is needed to know the page is truncated: ask for what is
             // missing plus one (at least a small batch, as rows of other branches may be skipped).
-            var limit = Math.Clamp(maxKeys - items.Count + 1, 100, 1001);
+            var limit = Math.Max(Math.Clamp(maxKeys - items.Count + 1, 100, 1001), atLeast);
             var batch = await r.Store.Meta.ListVersionsAsync(snap.Bucket.Repo, prefix, curKey, curHeight, limit, r.Ct).ConfigureAwait(false);
             var skipTo = (string?)null;
+            var mineAtCur = false; // whether this branch's row at (curKey, curHeight) has been seen
             foreach (var row in batch)
             {
+                if (row.Key != curKey || row.Height != curHeight) mineAtCur = false;
                 (curKey, curHeight) = (row.Key, row.Height);
                 if (!await onBranch.ContainsAsync(row).ConfigureAwait(false)) continue;
+                mineAtCur = true;
                 var cut = delimiter.Length == 0 ? -1 : row.Key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal);
                 if (cut >= 0)
                 {
@@ -76,6 +80,16 @@ public static class ListObjectVersions
             }
             if (skipTo is not null) (curKey, curHeight) = (skipTo, long.MinValue);
             else if (batch.Count < limit) break;
+            else if (!mineAtCur)
+            {
+                // Other branches' rows share a key and height with this branch's (commits at the same
+                // height on different branches) and sort among them in no set order: the next batch,
+                // which starts below the last row's height, would miss this branch's row if it sorts
+                // after the batch's end. Read that height again; its rows seen so far were all refused,
+                // so none comes twice. A batch all of that one height reads more at once next time.
+                if (batch[0].Key == curKey && batch[0].Height == curHeight) atLeast = limit * 2;
+                curHeight++;
+            }
         }
 
         string E(string s) => encode ? ListObjects.UrlEncode(s) : s;
