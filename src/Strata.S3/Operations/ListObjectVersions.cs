@@ -137,25 +137,20 @@ public static class ListObjectVersions
     }
 
     /// <summary>
-    /// Whether a row's commit is in the history of the bucket's commit (other branches share the
-    /// index). Rows of one key come newest first, so each ancestor is found by walking down from
-    /// the previous one (a short skip-list walk) rather than from the head.
-    /// </summary>
-    /// <summary>
-    /// Whether a version row is one of this branch's versions: its commit is in the history. Below
-    /// the branch's history floor only the versions the floor commit still holds remain.
+    /// Whether a version row is one of this branch's versions: its commit is in the history (other
+    /// branches share the index). Each ancestor is found by walking down from the nearest ancestor an
+    /// earlier row's walk passed (<see cref="CommitGraph.Ancestors"/>), a few steps, rather than from
+    /// the head. Below the branch's history floor only the versions the floor commit still holds remain.
     /// </summary>
     private sealed class BranchFilter(S3Request r, CommitInfo? head, long floor)
     {
-        private CommitInfo? _walk;
+        private readonly CommitGraph.Ancestors? _ancestors = head is null ? null : new(r.Store.Commits, head);
         private CommitInfo? _floorCommit;
 
         public async Task<bool> ContainsAsync(VersionRow row)
         {
             if (head is null || row.Height > head.Height) return false;
-            var from = _walk is not null && _walk.Height >= row.Height ? _walk : head;
-            var found = await r.Store.Commits.AncestorAtAsync(from, row.Height, r.Ct).ConfigureAwait(false);
-            _walk = found;
+            var found = await _ancestors!.AtAsync(row.Height, r.Ct).ConfigureAwait(false);
             if (found?.Id != row.CommitId) return false;
             if (row.Height >= floor) return true;
             if (row.IsDelete) return false;
