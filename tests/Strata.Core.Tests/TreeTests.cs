@@ -114,6 +114,36 @@ public class TreeTests
         Assert.False(await c.NextAsync(CancellationToken.None));
     }
 
+    private sealed class CountingStore : NodeDictionaryStoreBase
+    {
+        public int Reads;
+        public override Task<byte[]?> GetNodeAsync(Hash id, CancellationToken ct)
+        {
+            Interlocked.Increment(ref Reads);
+            return base.GetNodeAsync(id, ct);
+        }
+    }
+
+    [Fact]
+    public async Task LeafStreamDoesNotEvictInternalNodes()
+    {
+        var store = new CountingStore();
+        var w = new TreeWriter(new NodeCache(store));
+        var root = await w.ApplyAsync(null, Enumerable.Range(0, 20_000).Select(i => new Mutation($"file-{i:D6}", Entry(1, "x"))), CancellationToken.None);
+        foreach (var (id, data) in w.NewNodes) store.Nodes[id] = data;
+        var leafBytes = w.NewNodes.Values.Where(d => NodeCodec.Decode(d).IsLeaf).Sum(d => (long)d.Length);
+        // A cache far smaller than the leaves: a full listing streams every leaf through it.
+        var cache = new NodeCache(store, leafBytes / 8);
+        var c = new TreeCursor(cache, root);
+        var n = 0;
+        for (var ok = await c.SeekAsync("", true, CancellationToken.None); ok; ok = await c.NextAsync(CancellationToken.None)) n++;
+        Assert.Equal(20_000, n);
+        // The internal nodes above the leaves are still cached: a lookup of a cold key reads its leaf only.
+        store.Reads = 0;
+        Assert.NotNull(await TreeReader.GetAsync(cache, root, "file-000100", CancellationToken.None));
+        Assert.Equal(1, store.Reads);
+    }
+
     [Fact]
     public void KeyOrderIsUtf8ByteOrder()
     {

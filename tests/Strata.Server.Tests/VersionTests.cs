@@ -54,6 +54,41 @@ public class VersionTests(ServerFixture fx) : IClassFixture<ServerFixture>
     }
 
     [Fact]
+    public async Task PagesSpanIndexBatchesAndSkipOtherBranchesRows()
+    {
+        // Two branches of one repo write the same keys in turn: half the index rows a page reads
+        // belong to the other branch. Pages of several sizes, across the store's read batches,
+        // give every version of this branch once, in order.
+        using var s3 = fx.Client();
+        var bucket = ServerFixture.NewBucket();
+        var other = "other" + bucket[bucket.IndexOf('.')..];
+        await s3.PutBucketAsync(bucket);
+        await s3.PutBucketAsync(other);
+        var mine = new List<string>();
+        for (var i = 0; i < 130; i++)
+        {
+            var key = $"k{i % 3}";
+            mine.Add(key + "@" + (await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, ContentBody = $"{i}" })).VersionId);
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = other, Key = key, ContentBody = $"o{i}" });
+        }
+        var expected = mine.Select((v, i) => (v, i)).OrderBy(x => x.v.Split('@')[0], StringComparer.Ordinal).ThenByDescending(x => x.i).Select(x => x.v).ToList();
+        foreach (var size in new[] { 1000, 130, 99, 7 })
+        {
+            var seen = new List<string>();
+            string? keyMarker = null, versionMarker = null;
+            do
+            {
+                var page = await s3.ListVersionsAsync(new ListVersionsRequest { BucketName = bucket, MaxKeys = size, KeyMarker = keyMarker, VersionIdMarker = versionMarker });
+                Assert.True(page.Versions.Count <= size);
+                seen.AddRange(page.Versions.Select(v => v.Key + "@" + v.VersionId));
+                (keyMarker, versionMarker) = page.IsTruncated == true ? (page.NextKeyMarker, page.NextVersionIdMarker) : (null, null);
+                if (keyMarker is not null) Assert.Equal(size, page.Versions.Count);
+            } while (keyMarker is not null);
+            Assert.Equal(expected, seen);
+        }
+    }
+
+    [Fact]
     public async Task SnapshotBucketsShowTheTreeAtACommitAndRefuseWrites()
     {
         using var s3 = fx.Client();

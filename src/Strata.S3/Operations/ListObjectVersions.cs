@@ -46,14 +46,21 @@ public static class ListObjectVersions
         var onBranch = new BranchFilter(r, head, snap.Floor);
         string? lastKey = versionMarker.Length > 0 ? keyMarker : null; // a key resumed mid-way has its latest version on an earlier page
         var (curKey, curHeight) = (keyMarker, heightMarker);
+        var atLeast = 100;
         while (head is not null && !truncated)
         {
-            var batch = await r.Store.Meta.ListVersionsAsync(snap.Bucket.Repo, prefix, curKey, curHeight, 1000, r.Ct).ConfigureAwait(false);
+            // Only one row past a full page is needed to know the page is truncated: ask for what is
+            // missing plus one (at least a small batch, as rows of other branches may be skipped).
+            var limit = Math.Max(Math.Clamp(maxKeys - items.Count + 1, 100, 1001), atLeast);
+            var batch = await r.Store.Meta.ListVersionsAsync(snap.Bucket.Repo, prefix, curKey, curHeight, limit, r.Ct).ConfigureAwait(false);
             var skipTo = (string?)null;
+            var mineAtCur = false; // whether this branch's row at (curKey, curHeight) has been seen
             foreach (var row in batch)
             {
+                if (row.Key != curKey || row.Height != curHeight) mineAtCur = false;
                 (curKey, curHeight) = (row.Key, row.Height);
                 if (!await onBranch.ContainsAsync(row).ConfigureAwait(false)) continue;
+                mineAtCur = true;
                 var cut = delimiter.Length == 0 ? -1 : row.Key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal);
                 if (cut >= 0)
                 {
@@ -72,7 +79,17 @@ public static class ListObjectVersions
                 lastKey = row.Key;
             }
             if (skipTo is not null) (curKey, curHeight) = (skipTo, long.MinValue);
-            else if (batch.Count < 1000) break;
+            else if (batch.Count < limit) break;
+            else if (!mineAtCur)
+            {
+                // Other branches' rows share a key and height with this branch's (commits at the same
+                // height on different branches) and sort among them in no set order: the next batch,
+                // which starts below the last row's height, would miss this branch's row if it sorts
+                // after the batch's end. Read that height again; its rows seen so far were all refused,
+                // so none comes twice. A batch all of that one height reads more at once next time.
+                if (batch[0].Key == curKey && batch[0].Height == curHeight) atLeast = limit * 2;
+                curHeight++;
+            }
         }
 
         string E(string s) => encode ? ListObjects.UrlEncode(s) : s;
@@ -120,25 +137,20 @@ public static class ListObjectVersions
     }
 
     /// <summary>
-    /// Whether a row's commit is in the history of the bucket's commit (other branches share the
-    /// index). Rows of one key come newest first, so each ancestor is found by walking down from
-    /// the previous one (a short skip-list walk) rather than from the head.
-    /// </summary>
-    /// <summary>
-    /// Whether a version row is one of this branch's versions: its commit is in the history. Below
-    /// the branch's history floor only the versions the floor commit still holds remain.
+    /// Whether a version row is one of this branch's versions: its commit is in the history (other
+    /// branches share the index). Each ancestor is found by walking down from the nearest ancestor an
+    /// earlier row's walk passed (<see cref="CommitGraph.Ancestors"/>), a few steps, rather than from
+    /// the head. Below the branch's history floor only the versions the floor commit still holds remain.
     /// </summary>
     private sealed class BranchFilter(S3Request r, CommitInfo? head, long floor)
     {
-        private CommitInfo? _walk;
+        private readonly CommitGraph.Ancestors? _ancestors = head is null ? null : new(r.Store.Commits, head);
         private CommitInfo? _floorCommit;
 
         public async Task<bool> ContainsAsync(VersionRow row)
         {
             if (head is null || row.Height > head.Height) return false;
-            var from = _walk is not null && _walk.Height >= row.Height ? _walk : head;
-            var found = await r.Store.Commits.AncestorAtAsync(from, row.Height, r.Ct).ConfigureAwait(false);
-            _walk = found;
+            var found = await _ancestors!.AtAsync(row.Height, r.Ct).ConfigureAwait(false);
             if (found?.Id != row.CommitId) return false;
             if (row.Height >= floor) return true;
             if (row.IsDelete) return false;
