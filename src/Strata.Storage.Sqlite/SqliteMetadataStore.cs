@@ -56,11 +56,19 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
         Migrate(c);
     }
 
+    // Physical connections (pooled ones come back) already set up: the pragmas are per connection and
+    // stay, so they run once per connection instead of before every statement.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _setUp = new();
+
     private SqliteConnection Open()
     {
         var c = new SqliteConnection(_cs);
         c.Open();
-        Exec(c, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+        if (c.Handle is { } h && !_setUp.TryGetValue(h, out _))
+        {
+            Exec(c, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+            _setUp.AddOrUpdate(h, h);
+        }
         return c;
     }
 
