@@ -159,8 +159,6 @@ public sealed class StrataNode(ClusterBackends? backends, string name, params st
         throw new TimeoutException($"node {name} did not start: {Log}");
     }
 
-    public bool IsRunning => _process is { HasExited: false };
-
     /// <summary>SIGKILL: no shutdown, no flush; what was acknowledged must already be durable.</summary>
     public void Kill()
     {
