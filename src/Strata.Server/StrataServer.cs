@@ -22,23 +22,22 @@ public sealed class StrataServer : IAsyncDisposable
     public string DataDir { get; }
     public string Endpoint { get; private set; } = "";
 
-    private StrataServer(WebApplication app, Backends backends, string dataDir, bool authEnabled)
+    private readonly BoundPorts _ports;
+    private readonly string _address;
+
+    private StrataServer(WebApplication app, Backends backends, string dataDir, bool authEnabled, BoundPorts ports, string address)
     {
         _app = app;
+        _ports = ports;
+        _address = address;
         _backends = backends;
         DataDir = dataDir;
         AuthEnabled = authEnabled;
     }
 
     public bool AuthEnabled { get; }
-    public string AdminEndpoint { get; private init; } = "";
+    public string AdminEndpoint { get; private set; } = "";
 
-    private static int FreePort(string address)
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(address), 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
     /// <summary>The root token (access key and secret of the admin user), kept in the data directory.</summary>
     public string RootToken { get; private set; } = "";
 
@@ -78,8 +77,15 @@ public sealed class StrataServer : IAsyncDisposable
             k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
             k.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
         });
-        var adminPort = o.AdminPort != 0 ? o.AdminPort : FreePort(o.Address);
-        builder.WebHost.UseUrls($"http://{o.Address}:{o.Port}", $"http://{o.Address}:{adminPort}");
+        // Both ports are bound by Kestrel itself (port 0 = any free one, read back after start): a
+        // port picked here and bound later could be taken by another process in between.
+        var ports = new BoundPorts();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            var ip = System.Net.IPAddress.Parse(o.Address);
+            k.Listen(ip, o.Port, l => ports.S3 = l);
+            k.Listen(ip, o.AdminPort, l => ports.Admin = l);
+        });
         builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.WriteIndented = true);
         // A write may reuse anything touched within half the grace period; see VersionedStore.FreshenAge.
         var store = new VersionedStore(MeteredMetadataStore.Wrap(backends.Meta), new MeteredChunkStore(backends.Chunks)) { FreshenAge = o.GcGrace / 2 };
@@ -106,7 +112,7 @@ public sealed class StrataServer : IAsyncDisposable
         app.UseMiddleware<RequestTelemetry>();
         app.Use((ctx, next) => Health.InvokeAsync(ctx, () => next(ctx), store));
         // The admin API has its own port, so no bucket name can shadow it.
-        app.MapWhen(ctx => ctx.Connection.LocalPort == adminPort, admin =>
+        app.MapWhen(ctx => ctx.Connection.LocalPort == ports.AdminPort, admin =>
         {
             var gauges = app.Services.GetRequiredService<StoreGauges>();
             admin.Use(async (ctx, next) =>
@@ -126,7 +132,7 @@ public sealed class StrataServer : IAsyncDisposable
             admin.Run(ctx => Results.Json(new { error = "NotFound", message = "no such admin endpoint" }, statusCode: 404).ExecuteAsync(ctx));
         });
         app.Run(gateway.HandleAsync);
-        return new StrataServer(app, backends, dataDir, !o.NoAuth) { AdminEndpoint = $"http://{o.Address}:{adminPort}" };
+        return new StrataServer(app, backends, dataDir, !o.NoAuth, ports, o.Address);
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, ServerOptions o)
@@ -145,8 +151,20 @@ public sealed class StrataServer : IAsyncDisposable
     {
         RootToken = await Strata.Core.Auth.Tokens.EnsureRootAsync(_app.Services.GetRequiredService<Strata.Core.Auth.IAccessStore>(), DataDir, ct).ConfigureAwait(false);
         await _app.StartAsync(ct).ConfigureAwait(false);
-        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        Endpoint = addresses.First(a => a != AdminEndpoint);
+        Endpoint = Url(_ports.S3Port);
+        AdminEndpoint = Url(_ports.AdminPort);
+    }
+
+    private string Url(int port) => System.Net.IPAddress.Parse(_address).AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+        ? $"http://[{_address}]:{port}" : $"http://{_address}:{port}";
+
+    /// <summary>The two listeners; their ports are known once Kestrel has bound them.</summary>
+    private sealed class BoundPorts
+    {
+        public Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions? S3 { get; set; }
+        public Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions? Admin { get; set; }
+        public int S3Port => S3!.IPEndPoint!.Port;
+        public int AdminPort => Admin!.IPEndPoint!.Port;
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();

@@ -105,11 +105,24 @@ public sealed class StrataNode(ClusterBackends? backends, string name, params st
     public string Log => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "";
     private string LogPath => Path.Combine(DataDir, "..", Path.GetFileName(DataDir) + ".log");
 
+    // A node keeps its ports across restarts, so they are picked here, below the ephemeral range
+    // (32768+): a port the kernel hands out to any outgoing connection could be taken before the node binds it.
+    private static int s_nextPort = 12000 + Random.Shared.Next(0, 8000);
+
     private static int FreePort()
     {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Interlocked.Increment(ref s_nextPort);
+            if (port >= 32000) Interlocked.CompareExchange(ref s_nextPort, 12000, port);
+            try
+            {
+                using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                l.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException) { }
+        }
     }
 
     /// <summary>The strata command built next to the tests.</summary>
