@@ -84,12 +84,15 @@ public sealed class S3Gateway(VersionedStore store, S3Options options, IAccessSt
 
     /// <summary>
     /// An unsigned read of a repo that grants anonymous read (public-read) is let in as the
-    /// anonymous principal; any other unsigned request goes on to be refused by the authenticator.
+    /// anonymous principal, and so is an unsigned ListBuckets, which lists only such repos' buckets
+    /// (none where no repo is public); any other unsigned request goes on to be refused by the authenticator.
     /// </summary>
     private static async Task<Principal?> AnonymousReaderAsync(S3Request req, string? bucket)
     {
-        if (Authenticator.HasCredentials(req.Http) || !Authorizer.AnonymousMayRead(req.Operation)
-            || Names.ParseBucket(bucket ?? "") is not { } b)
+        if (Authenticator.HasCredentials(req.Http)) return null;
+        if (req.Operation == S3Operation.ListBuckets) return Principal.Anonymous;
+        if (!Authorizer.AnonymousMayRead(req.Operation)) return null;
+        if (Names.ParseBucket(bucket ?? "") is not { } b)
             return null;
         return await req.Access!.GetRoleAsync(Principal.Everyone, b.Repo, req.Ct).ConfigureAwait(false) is not null ? Principal.Anonymous : null;
     }

@@ -21,13 +21,16 @@ public sealed class PublicReadTests(ServerFixture fx) : IClassFixture<ServerFixt
         using var anon = new HttpClient { BaseAddress = new Uri(fx.Endpoint) };
         Assert.Equal("public data", await anon.GetStringAsync($"/{open}/dir/a.txt"));
         Assert.Contains("<Key>dir/a.txt</Key>", await anon.GetStringAsync($"/{open}?list-type=2"));
-        // Writes, other repos and ListBuckets still need a signature.
+        // An unsigned ListBuckets lists only the buckets anyone may read.
+        var anonBuckets = await anon.GetStringAsync("/");
+        Assert.Contains($"<Name>{open}</Name>", anonBuckets);
+        Assert.DoesNotContain($"<Name>{closed}</Name>", anonBuckets);
+        // Writes and other repos still need a signature.
         var put = await anon.PutAsync($"/{open}/evil.txt", new StringContent("x"));
         Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
         Assert.Contains("<Code>AccessDenied</Code>", await put.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Forbidden, (await anon.DeleteAsync($"/{open}/dir/a.txt")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await anon.GetAsync($"/{closed}/a.txt")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await anon.GetAsync("/")).StatusCode);
         var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = open });
         Assert.Equal(["dir/a.txt"], listed.S3Objects!.Select(o => o.Key));
 
@@ -41,6 +44,7 @@ public sealed class PublicReadTests(ServerFixture fx) : IClassFixture<ServerFixt
         // The owner takes it back: unsigned reads are refused at once.
         await s3.PutBucketAclAsync(new PutBucketAclRequest { BucketName = open, ACL = S3CannedACL.Private });
         Assert.Equal(HttpStatusCode.Forbidden, (await anon.GetAsync($"/{open}/dir/a.txt")).StatusCode);
+        Assert.DoesNotContain($"<Name>{open}</Name>", await anon.GetStringAsync("/"));
         Assert.DoesNotContain((await s3.GetBucketAclAsync(new GetBucketAclRequest { BucketName = open })).Grants!, g => g.Grantee?.URI is not null);
         await s3.PutBucketAclAsync(new PutBucketAclRequest { BucketName = open, ACL = S3CannedACL.PublicRead });
         Assert.Equal("public data", await anon.GetStringAsync($"/{open}/dir/a.txt"));

@@ -110,6 +110,14 @@ public sealed class PurgeTests(ServerFixture fx) : IClassFixture<ServerFixture>
             Assert.Equal("true", purged.DeleteMarker);
         }
         Assert.Equal("one", await ReadAsync(s3, bucket, "k"));
+
+        // Deleting the bucket forgets that versioning was enabled: made again, it is a plain bucket,
+        // where deleting an absent key makes no commit.
+        await s3.DeleteBucketAsync(bucket);
+        await s3.PutBucketAsync(bucket);
+        var absent = await s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = "never-written" });
+        Assert.Null(absent.VersionId);
+        Assert.Empty((await s3.ListVersionsAsync(new ListVersionsRequest { BucketName = bucket })).Versions ?? []);
     }
 
     [Fact]

@@ -5,6 +5,8 @@ public static class BucketConfigKind
 {
     public const string Cors = "cors";
     public const string Tagging = "tagging";
+    /// <summary>Present once a client enabled versioning (S3 delete-marker rules apply).</summary>
+    public const string Versioning = "versioning";
 }
 
 // Object tags and bucket configuration: side tables, not part of any commit, because in S3 tags

@@ -1,3 +1,4 @@
+using Strata.Core.Storage;
 using Strata.S3.Errors;
 using Strata.S3.Xml;
 
@@ -11,10 +12,10 @@ namespace Strata.S3.Operations;
 /// </summary>
 public static class BucketVersioning
 {
-    private static string Setting(Strata.Core.BucketRef b) => $"versioning-enabled/{b.Repo}/{b.Branch}";
-
+    // Kept with the bucket's other configuration, so deleting the bucket forgets it: a bucket made
+    // again under the same name starts as a plain one.
     internal static async Task<bool> ExplicitlyEnabledAsync(S3Request r, Strata.Core.BucketRef b) =>
-        await r.Store.Meta.GetSettingAsync(Setting(b), r.Ct).ConfigureAwait(false) is not null;
+        await r.Store.Meta.GetBucketConfigAsync(b.Repo, b.Branch, BucketConfigKind.Versioning, r.Ct).ConfigureAwait(false) is not null;
 
     public static async Task GetBucketVersioningAsync(S3Request r)
     {
@@ -31,7 +32,7 @@ public static class BucketVersioning
         switch (status)
         {
             case "Enabled":
-                await r.Store.Meta.SetSettingAsync(Setting(r.Bucket), "Enabled", r.Ct).ConfigureAwait(false);
+                await r.Store.Meta.SetBucketConfigAsync(r.Bucket.Repo, r.Bucket.Branch, BucketConfigKind.Versioning, "Enabled", r.Ct).ConfigureAwait(false);
                 return;
             case "Suspended":
                 throw new S3Exception(S3ErrorCode.NotImplemented,
