@@ -7,6 +7,13 @@ namespace Strata.Storage.Postgres;
 /// <summary>Why a PostgreSQL server could not be used, as the one line an operator needs.</summary>
 internal static class PostgresErrors
 {
+    /// <summary>
+    /// The server aborted the transaction to let another go on (a deadlock, or a serialization
+    /// failure): nothing of it was written, and running it again is safe.
+    /// </summary>
+    public static bool LostToAnotherTransaction(PostgresException e) =>
+        e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
+
     public static string Describe(string host, int port, Exception e)
     {
         var where = $"PostgreSQL at {(host.Contains(':') ? $"[{host}]" : host)}:{port}";

@@ -12,6 +12,19 @@ public sealed partial class PostgresMetadataStore
 {
     public async Task<long?> TryPurgeAsync(PurgeChange p, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
     {
+        try
+        {
+            return await PurgeAsync(p, nodes, protectedSinceUnixMs, ct).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (PostgresErrors.LostToAnotherTransaction(e))
+        {
+            // Rolled back: planned again from the branches as they are now, like a purge that lost a race.
+            return null;
+        }
+    }
+
+    private async Task<long?> PurgeAsync(PurgeChange p, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
+    {
         await using var c = await _ds.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using (var locks = CheckedBatch(c))

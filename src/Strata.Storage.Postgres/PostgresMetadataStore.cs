@@ -192,6 +192,20 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
     public async Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
         IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
     {
+        try
+        {
+            return await CommitChainAsync(branch, expectedHead, chain, nodes, protectedSinceUnixMs, ct).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (PostgresErrors.LostToAnotherTransaction(e))
+        {
+            // Rolled back, nothing written: to the caller it is a race lost like a moved head, and it tries again.
+            return false;
+        }
+    }
+
+    private async Task<bool> CommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
+        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
+    {
         await using var c = await _ds.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
         // The cutoff check, then the CAS, in one round trip. The CAS row-locks the branch, so a loser

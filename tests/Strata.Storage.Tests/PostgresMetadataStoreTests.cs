@@ -75,6 +75,36 @@ public sealed class PostgresMetadataStoreTests : MetadataStoreContract, IAsyncLi
         await AssertExpiredAsync(() => Store.TryCommitChainAsync("master", first.Id, [new NewCommit(second, [])], [], 999, Ct));
     }
 
+    [Fact]
+    public async Task ACommitPostgresAbortsToBreakADeadlockIsARaceLostNotAnError()
+    {
+        await Store.CreateBranchAsync("r", "master", null, T0, Ct);
+        var node = new KeyValuePair<Hash, byte[]>(Hash.Of([9]), [9]);
+        // Another transaction inserts the node the commit will write, and does not commit yet.
+        await using var c = new NpgsqlConnection(_db!.ConnectionString);
+        await c.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand("INSERT INTO nodes(id, data, touched) VALUES(@id, @d, 0)", c, tx))
+        {
+            insert.Parameters.AddWithValue("id", node.Key.ToBytes());
+            insert.Parameters.AddWithValue("d", node.Value);
+            await insert.ExecuteNonQueryAsync();
+        }
+        // The commit takes the branch row (its CAS), then waits for that node.
+        var write = Task.Run(() => Store.TryCommitChainAsync("master", null, [new NewCommit(Commit("r", 1), [])], [node], 999, Ct));
+        await WaitForLockWaitersAsync(1);
+        // Now the other wants the branch row: a cycle. The commit has waited longer, so its deadlock
+        // check runs first and PostgreSQL aborts it.
+        await using var update = new NpgsqlCommand("UPDATE branches SET head=head WHERE repo='r' AND name='master'", c, tx);
+        var other = update.ExecuteNonQueryAsync();
+        Assert.False(await write.WaitAsync(TimeSpan.FromSeconds(30)));
+        await other.WaitAsync(TimeSpan.FromSeconds(30));
+        await tx.RollbackAsync();
+        Assert.Null((await Store.GetBranchAsync("r", "master", Ct))!.Head);
+        // Tried again, it goes through.
+        Assert.True(await Store.TryCommitChainAsync("master", null, [new NewCommit(Commit("r", 1), [])], [node], 999, Ct));
+    }
+
     /// <summary>Locks a branch row on a connection of its own, so that a commit on it stalls at its CAS (after its cutoff check).</summary>
     private async Task<(NpgsqlConnection Connection, NpgsqlTransaction Lock)> LockBranchAsync(string branch, NpgsqlConnection? c = null)
     {
