@@ -30,7 +30,14 @@ public sealed record CommitInfo(
 /// One version of a key: a commit that wrote it (or removed it: a delete marker). Kept in an
 /// index maintained at commit time so that listing a key's versions never walks history.
 /// </summary>
-public sealed record VersionRow(string Key, string CommitId, long Height, bool IsDelete, long Size, string ETag, long ModifiedUnixMs);
+public sealed record VersionRow(string Key, string CommitId, long Height, bool IsDelete, long Size, string ETag, long ModifiedUnixMs)
+{
+    /// <summary>
+    /// The version's object tags, written with the commit in its transaction (so no crash leaves a new
+    /// version without the tags its writer asked for); null when it has none.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Tags { get; init; }
+}
 
 /// <summary>A commit about to be stored, with the version rows of the keys it changed.</summary>
 public sealed record NewCommit(CommitInfo Commit, IReadOnlyCollection<VersionRow> Versions)

@@ -407,7 +407,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
 
     private static List<VersionRow> VersionRows(List<Mutation> mutations, CommitInfo commit) =>
         mutations.GroupBy(m => m.Key).Select(g => g.Last()).Select(m => m.Value is { } v
-            ? new VersionRow(m.Key, commit.Id, commit.Height, false, v.Size, v.ETag, v.ModifiedUnixMs)
+            ? new VersionRow(m.Key, commit.Id, commit.Height, false, v.Size, v.ETag, v.ModifiedUnixMs) { Tags = m.Tags is { Count: > 0 } ? m.Tags : null }
             : new VersionRow(m.Key, commit.Id, commit.Height, true, 0, "", commit.TimeUnixMs)).ToList();
 
     internal SemaphoreSlim BranchGate(string repo, string branch) => _branchLocks.GetOrAdd(repo + "/" + branch, _ => new SemaphoreSlim(1, 1));

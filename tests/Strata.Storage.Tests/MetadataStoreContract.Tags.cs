@@ -1,3 +1,4 @@
+using Strata.Core;
 using Strata.Core.Storage;
 
 namespace Strata.Storage.Tests;
@@ -25,6 +26,23 @@ public abstract partial class MetadataStoreContract
         Assert.Empty(await Store.GetObjectTagsAsync("r", "k", "c1", Ct));
         await Store.SetObjectTagsAsync("r", "k", "c1", [], Ct);
         Assert.Equal([new("v", "2")], await Store.GetObjectTagsAsync("r", "k", "c2", Ct));
+    }
+
+    [Fact]
+    public async Task TagsOfANewVersionAreStoredWithItsCommitAndNotWhenTheCommitLosesItsRace()
+    {
+        Assert.True(await Store.CreateBranchAsync("r", "master", null, T0, Ct));
+        List<KeyValuePair<string, string>> tags = [new("team", "ml"), new("pii", "no")];
+        var first = Commit("r", 1);
+        VersionRow Row(CommitInfo c, string key, IReadOnlyList<KeyValuePair<string, string>>? t) =>
+            new(key, c.Id, c.Height, false, 1, "e", c.TimeUnixMs) { Tags = t };
+        Assert.True(await Store.TryCommitChainAsync("master", null, [new NewCommit(first, [Row(first, "tagged", tags), Row(first, "plain", null)])], [], 999, Ct));
+        Assert.Equal(tags, await Store.GetObjectTagsAsync("r", "tagged", first.Id, Ct));
+        Assert.Empty(await Store.GetObjectTagsAsync("r", "plain", first.Id, Ct));
+        // A commit whose CAS fails (the head moved) stores nothing, its tags included.
+        var lost = Commit("r", 1, message: "lost");
+        Assert.False(await Store.TryCommitChainAsync("master", null, [new NewCommit(lost, [Row(lost, "tagged", tags)])], [], 999, Ct));
+        Assert.Empty(await Store.GetObjectTagsAsync("r", "tagged", lost.Id, Ct));
     }
 
     [Fact]

@@ -11,6 +11,9 @@ public readonly record struct Mutation(string Key, FileEntry? Value, bool Marker
     /// nodes, in its transaction, under the id of the entry's one chunk, instead of in the chunk store.
     /// </summary>
     public byte[]? Inline { get; init; }
+
+    /// <summary>The new version's object tags (S3 tagging), stored in the commit's transaction; null or empty: none.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Tags { get; init; }
 }
 
 /// <summary>

@@ -138,15 +138,15 @@ public static class CompleteMultipartUpload
         };
         entryTemplate = entryTemplate with { ContentHash = ContentAddress.Of(entryTemplate.Chunks) };
         var conditional = r.Header("If-Match") is not null || r.Header("If-None-Match") is not null;
+        var tags = Tags.FromHeader(u.Headers.FirstOrDefault(h => h.Key == CreateMultipartUpload.TaggingHeader).Value);
         FileEntry? written = null;
         var commit = await r.Store.CommitAsync(bucket, async ctx =>
         {
             if (conditional) Conditions.CheckWrite(r, await ctx.GetAsync(u.Key).ConfigureAwait(false));
             written = entryTemplate with { CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs };
-            return [new Mutation(u.Key, written)];
+            return [new Mutation(u.Key, written) { Tags = tags }];
         }, $"complete multipart upload of {u.Key}", joined.ReliesOnSince(r.Started), r.Ct).ConfigureAwait(false);
-        var tags = Tags.FromHeader(u.Headers.FirstOrDefault(h => h.Key == CreateMultipartUpload.TaggingHeader).Value);
-        await PutObject.StoreTagsAsync(r, bucket.Repo, u.Key, written!.CommitId, tags, newVersion: commit is not null).ConfigureAwait(false);
+        await PutObject.StoreOpenCommitTagsAsync(r, commit, bucket.Repo, u.Key, written!.CommitId, tags).ConfigureAwait(false);
         var result = new Result(commit?.Id, written!.ETag, checksums, checksums.Count > 0 ? u.ChecksumType : null);
         await r.Store.Uploads.MarkCompletedAsync(u.Id, result.ToPairs(), r.Ct).ConfigureAwait(false);
         return result;

@@ -31,16 +31,16 @@ public static class CopyObject
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
         var headers = directive == "REPLACE" ? ObjectHeaders.FromRequest(r.Http.Request) : src.Entry.Headers;
         var conditional = r.Header("If-Match") is not null || r.Header("If-None-Match") is not null;
+        var tags = replacedTags ?? await r.Store.Meta.GetObjectTagsAsync(src.Bucket.Repo, src.Key, src.Entry.CommitId, r.Ct).ConfigureAwait(false);
         FileEntry? written = null;
         var commit = await r.Store.CommitAsync(bucket, async ctx =>
         {
             if (conditional) Conditions.CheckWrite(r, await ctx.GetAsync(key).ConfigureAwait(false));
             written = src.Entry with { CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs, Headers = headers };
-            return [new Mutation(key, written)];
+            return [new Mutation(key, written) { Tags = tags }];
         }, $"copy {src.Bucket}/{src.Key} to {key}", r.Started, r.Ct).ConfigureAwait(false);
         var entry = written!;
-        var tags = replacedTags ?? await r.Store.Meta.GetObjectTagsAsync(src.Bucket.Repo, src.Key, src.Entry.CommitId, r.Ct).ConfigureAwait(false);
-        await PutObject.StoreTagsAsync(r, bucket.Repo, key, entry.CommitId, tags, newVersion: commit is not null).ConfigureAwait(false);
+        await PutObject.StoreOpenCommitTagsAsync(r, commit, bucket.Repo, key, entry.CommitId, tags).ConfigureAwait(false);
         if (commit is not null) r.Response.Headers["x-amz-version-id"] = commit.Id;
         r.Response.Headers["x-amz-copy-source-version-id"] = src.Entry.CommitId;
         await XmlOut.WriteAsync(r.Response, "CopyObjectResult", w =>

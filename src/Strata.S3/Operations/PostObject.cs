@@ -87,9 +87,8 @@ public static class PostObject
             {
                 Size = content.Size, ETag = etag, ContentHash = content.ContentHash, CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs,
                 Chunks = content.Chunks, Headers = headers, Checksums = checksums,
-            }) { Inline = content.Inline },
+            }) { Inline = content.Inline, Tags = tags },
         ]), $"post {key}", content.ReliesOnSince(r.Started), r.Ct).ConfigureAwait(false);
-        if (commit is not null) await PutObject.StoreTagsAsync(r, bucket.Repo, key, commit.Id, tags, newVersion: true).ConfigureAwait(false);
         await AnswerAsync(r, f, key, etag, commit?.Id, checksums).ConfigureAwait(false);
     }
 

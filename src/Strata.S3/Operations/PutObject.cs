@@ -24,13 +24,13 @@ public static class PutObject
     }
 
     /// <summary>
-    /// The tags of a version just written. A new commit's version has none yet, so only a tag set
-    /// is written; a write into an open explicit commit replaces that commit's version, whose tags go with it.
-    /// Written after the commit: a crash in between leaves the object without its tags, never tags without an object.
+    /// The tags of a version written into an open explicit commit (no new commit: null), which replaces
+    /// that commit's version of the key, tags included. A new commit's tags went into its own transaction
+    /// (<see cref="Mutation.Tags"/>).
     /// </summary>
-    public static async Task StoreTagsAsync(S3Request r, string repo, string key, string version, IReadOnlyList<KeyValuePair<string, string>> tags, bool newVersion)
+    public static async Task StoreOpenCommitTagsAsync(S3Request r, CommitInfo? commit, string repo, string key, string version, IReadOnlyList<KeyValuePair<string, string>> tags)
     {
-        if (tags.Count > 0 || !newVersion)
+        if (commit is null)
             await r.Store.Meta.SetObjectTagsAsync(repo, key, version, tags, r.Ct).ConfigureAwait(false);
     }
 
@@ -58,9 +58,9 @@ public static class PutObject
             {
                 Size = c.Size, ETag = etag, ContentHash = c.ContentHash, CommitId = ctx.Id, ModifiedUnixMs = ctx.TimeUnixMs,
                 Chunks = c.Chunks, Headers = headers, Checksums = body.Checksums,
-            }) { Inline = c.Inline }];
+            }) { Inline = c.Inline, Tags = tags }];
         }, $"put {key}", c.ReliesOnSince(r.Started), r.Ct).ConfigureAwait(false);
-        await StoreTagsAsync(r, bucket.Repo, key, version!, tags, newVersion: commit is not null).ConfigureAwait(false);
+        await StoreOpenCommitTagsAsync(r, commit, bucket.Repo, key, version!, tags).ConfigureAwait(false);
         r.Response.Headers.ETag = etag;
         if (commit is not null) r.Response.Headers["x-amz-version-id"] = commit.Id;
         foreach (var (alg, v) in body.Checksums) r.Response.Headers["x-amz-checksum-" + alg.ToLowerInvariant()] = v;
