@@ -226,6 +226,26 @@ else
     ok tagging
 fi
 
+# --- public-read (a public dataset: anyone lists and reads it without credentials, writes need a token) ---
+P="master.${B#*.}-pub"
+printf 'open data\n' >"$W/open.txt"
+rm -f "$W/open.out"
+if ! aws_ s3api create-bucket --bucket "$P" --acl public-read || ! aws_ s3 cp "$W/open.txt" "s3://$P/open.txt"; then
+    nok public-read "create-bucket --acl public-read or the upload into it failed"
+elif ! awsq --no-sign-request s3 ls | grep -q " $P\$"; then
+    nok public-read "an unsigned 'aws s3 ls' does not list the public bucket $P"
+elif awsq --no-sign-request s3 ls | grep -q " $B\$"; then
+    nok public-read "an unsigned 'aws s3 ls' lists the private bucket $B"
+elif ! aws_ --no-sign-request s3 cp "s3://$P/open.txt" "$W/open.out" || ! cmp -s "$W/open.txt" "$W/open.out"; then
+    nok public-read "an unsigned download from the public bucket failed or differs"
+elif aws_ --no-sign-request s3 cp "$W/open.txt" "s3://$P/evil.txt"; then
+    nok public-read "an unsigned upload into the public bucket succeeded"
+elif aws_ --no-sign-request s3 cp "s3://$B/small.txt" "$W/open.out"; then
+    nok public-read "an unsigned download from the private bucket $B succeeded"
+else
+    ok public-read
+fi
+
 # --- wrong-secret ----------------------------------------------------------------------------
 printf 'written with a wrong secret\n' >"$W/evil.txt"
 WLOG="$SCRATCH/awscli-wrong-secret.log"
