@@ -15,6 +15,7 @@ public sealed class SqliteMetadataStoreTests : MetadataStoreContract, IDisposabl
 
     protected override IMetadataStore Store => _store;
     protected override IAccessStore Access => _store;
+    protected override Task<IMetadataStore> OpenSecondAsync() => Task.FromResult<IMetadataStore>(new SqliteMetadataStore(Path.Combine(_dir, "metadata.db")));
 
     protected override Task<string> RawAccessTextAsync()
     {
@@ -33,6 +34,7 @@ public sealed class SqliteMetadataStoreTests : MetadataStoreContract, IDisposabl
     public void Dispose()
     {
         // Pooled connections keep the file open; close them before removing it.
+        _store.Dispose();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_dir, recursive: true);
     }
