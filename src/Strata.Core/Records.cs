@@ -13,6 +13,13 @@ public sealed record BranchInfo(string Repo, string Name, string? Head, DateTime
     /// are cached as immutable; a node that sees this change drops its cache (see <see cref="VersionedStore.PurgeAsync"/>).
     /// </summary>
     public long Purges { get; init; }
+
+    /// <summary>
+    /// False only when the store vouches that no version in the branch's repo has object tags (a
+    /// per-repo marker written in the same transaction as any tag): readers then skip the tag lookup.
+    /// True means "look them up"; a store that keeps no marker leaves it so.
+    /// </summary>
+    public bool MayHaveObjectTags { get; init; } = true;
 }
 
 /// <summary>
@@ -65,4 +72,6 @@ public sealed record Snapshot(BucketRef Bucket, CommitInfo? Commit)
     public Hash? Root => Commit?.Root;
     /// <summary>The branch's history floor (see <see cref="BranchInfo.Floor"/>), as read with this snapshot.</summary>
     public long Floor { get; init; }
+    /// <summary>Whether the repo may have object tags, as read with this snapshot (see <see cref="BranchInfo.MayHaveObjectTags"/>).</summary>
+    public bool MayHaveObjectTags { get; init; } = true;
 }

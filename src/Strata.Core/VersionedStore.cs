@@ -117,11 +117,11 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         if (bucket is { Snapshot: { } commit, Branch.Length: 0 }) bucket = bucket with { Branch = await BranchHoldingAsync(bucket.Repo, commit, ct).ConfigureAwait(false) };
         var br = await GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false);
         var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
-        if (bucket.Snapshot is null) return new Snapshot(bucket, head) { Floor = br.Floor };
+        if (bucket.Snapshot is null) return new Snapshot(bucket, head) { Floor = br.Floor, MayHaveObjectTags = br.MayHaveObjectTags };
         var pinned = await Commits.GetAsync(bucket.Snapshot, ct).ConfigureAwait(false);
         if (pinned is null || head is null || pinned.Repo != bucket.Repo || pinned.Height < br.Floor || !await Commits.IsAncestorAsync(head, pinned, ct).ConfigureAwait(false))
             throw new StrataException(StoreError.NoSuchBranch, $"commit {bucket.Snapshot} is not on branch {bucket.Branch} of repo {bucket.Repo}");
-        return new Snapshot(bucket, pinned) { Floor = br.Floor };
+        return new Snapshot(bucket, pinned) { Floor = br.Floor, MayHaveObjectTags = br.MayHaveObjectTags };
     }
 
     /// <summary>A branch of the repo whose readable history holds the commit (for a &lt;commit&gt;.&lt;repo&gt; bucket); NoSuchBranch if none.</summary>

@@ -138,8 +138,10 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
 
     public async Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct)
     {
-        await using var cmd = Cmd($"SELECT {BranchCols} FROM branches WHERE repo=@r AND name=@b", Text("r", repo), Text("b", branch));
-        return (await ReadAllAsync(cmd, ReadBranch, ct).ConfigureAwait(false)).FirstOrDefault();
+        // The repo's tag marker rides along (one statement, one snapshot), so a GET needs no tag query when it has none.
+        await using var cmd = Cmd($"SELECT {BranchCols}, EXISTS(SELECT 1 FROM tagged_repos t WHERE t.repo=branches.repo) FROM branches WHERE repo=@r AND name=@b",
+            Text("r", repo), Text("b", branch));
+        return (await ReadAllAsync(cmd, r => ReadBranch(r) with { MayHaveObjectTags = r.GetBoolean(6) }, ct).ConfigureAwait(false)).FirstOrDefault();
     }
 
     public async Task<bool> RepoExistsAsync(string repo, CancellationToken ct)

@@ -104,6 +104,21 @@ internal static class PostgresSchema
         CREATE TABLE IF NOT EXISTS bucket_config(repo text COLLATE "C" NOT NULL, branch text COLLATE "C" NOT NULL,
             kind text COLLATE "C" NOT NULL, document text NOT NULL, PRIMARY KEY(repo, branch, kind));
         """,
+        // 7: every repo that has (or once had) an object tag row, so that a GET in an untagged repo needs
+        // no tag lookup. A trigger keeps it in the tag's own transaction for every writer, including a node
+        // of an older version; it is never cleared (a stale marker costs a lookup, a missing one a wrong
+        // x-amz-tagging-count). The trigger comes first: it locks out tag writes until the backfill commits.
+        """
+        CREATE TABLE tagged_repos(repo text COLLATE "C" PRIMARY KEY);
+        CREATE FUNCTION strata_mark_tagged_repo() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO tagged_repos(repo) VALUES (NEW.repo) ON CONFLICT DO NOTHING;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER object_tags_mark AFTER INSERT OR UPDATE OF repo ON object_tags
+            FOR EACH ROW EXECUTE FUNCTION strata_mark_tagged_repo();
+        INSERT INTO tagged_repos(repo) SELECT DISTINCT repo FROM object_tags ON CONFLICT DO NOTHING;
+        """,
     ];
 
     public static int Latest => Migrations.Length;

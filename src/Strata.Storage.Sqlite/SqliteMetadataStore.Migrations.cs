@@ -12,6 +12,8 @@ public sealed partial class SqliteMetadataStore
         HashTokens,
         // 2: object tags and bucket configuration (purges need no migration: a column, a table, made at open).
         TagsAndBucketConfig,
+        // 3: a per-repo marker of object tags, so that a GET in an untagged repo needs no tag lookup.
+        TaggedRepos,
     ];
 
     private static void Migrate(SqliteConnection c)
@@ -55,6 +57,20 @@ public sealed partial class SqliteMetadataStore
             tags TEXT NOT NULL, PRIMARY KEY(repo, key, commit_id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS bucket_config(repo TEXT NOT NULL, branch TEXT NOT NULL, kind TEXT NOT NULL,
             document TEXT NOT NULL, PRIMARY KEY(repo, branch, kind)) WITHOUT ROWID;
+        """);
+
+    /// <summary>
+    /// Every repo that has (or once had) an object tag row. Triggers keep it, so the marker is written in
+    /// the same transaction as the tag by every writer, including one that does not know of it. It is
+    /// never cleared: a stale marker costs a lookup, a missing one a wrong x-amz-tagging-count.
+    /// </summary>
+    private static void TaggedRepos(SqliteConnection c, SqliteTransaction tx) => Run(c, tx, """
+        CREATE TABLE IF NOT EXISTS tagged_repos(repo TEXT PRIMARY KEY) WITHOUT ROWID;
+        CREATE TRIGGER IF NOT EXISTS object_tags_mark_insert AFTER INSERT ON object_tags
+            BEGIN INSERT OR IGNORE INTO tagged_repos(repo) VALUES(NEW.repo); END;
+        CREATE TRIGGER IF NOT EXISTS object_tags_mark_update AFTER UPDATE OF repo ON object_tags
+            BEGIN INSERT OR IGNORE INTO tagged_repos(repo) VALUES(NEW.repo); END;
+        INSERT OR IGNORE INTO tagged_repos(repo) SELECT DISTINCT repo FROM object_tags;
         """);
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace Strata.Storage.Sqlite;
 /// crash). Tree nodes live here too. The head CAS is a conditional UPDATE, the same statement
 /// a PostgreSQL store uses.
 /// </summary>
-public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
+public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, IDisposable
 {
     private readonly string _cs;
 
@@ -101,12 +101,62 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore
         return Task.FromResult<IReadOnlyList<BranchInfo>>(list);
     }
 
+    // Branch reads (one per request) go through one connection that never writes, with prepared
+    // statements, and are cached until its PRAGMA data_version moves: that value changes whenever
+    // any other connection, of this process or another one sharing the file, commits a change.
+    private readonly Lock _branchLock = new();
+    private SqliteConnection? _branchConn;
+    private SqliteCommand? _dataVersion, _readBranch;
+    private long _branchVersion = -1;
+    private readonly Dictionary<(string Repo, string Name), BranchInfo> _branches = [];
+    private const int MaxCachedBranches = 4096;
+
     public Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct)
     {
-        using var c = Open();
-        using var cmd = Cmd(c, "SELECT repo, name, head, created, floor, purges FROM branches WHERE repo=$r AND name=$b", ("$r", repo), ("$b", branch));
-        using var r = cmd.ExecuteReader();
-        return Task.FromResult(r.Read() ? ReadBranch(r) : null);
+        lock (_branchLock)
+        {
+            if (_branchConn is null)
+            {
+                var c = Open();
+                _dataVersion = Cmd(c, "PRAGMA data_version");
+                _dataVersion.Prepare();
+                _readBranch = Cmd(c, """
+                    SELECT repo, name, head, created, floor, purges, EXISTS(SELECT 1 FROM tagged_repos t WHERE t.repo=branches.repo)
+                    FROM branches WHERE repo=$r AND name=$b
+                    """, ("$r", ""), ("$b", ""));
+                _readBranch.Prepare();
+                _branchConn = c;
+            }
+            // Read before the row: a commit between the two moves the next value, so the entry goes.
+            var version = (long)_dataVersion!.ExecuteScalar()!;
+            if (version != _branchVersion)
+            {
+                _branches.Clear();
+                _branchVersion = version;
+            }
+            if (_branches.TryGetValue((repo, branch), out var cached)) return Task.FromResult<BranchInfo?>(cached);
+            _readBranch!.Parameters["$r"].Value = repo;
+            _readBranch.Parameters["$b"].Value = branch;
+            using var r = _readBranch.ExecuteReader();
+            if (!r.Read()) return Task.FromResult<BranchInfo?>(null);
+            var found = ReadBranch(r) with { MayHaveObjectTags = r.GetInt64(6) != 0 };
+            if (_branches.Count < MaxCachedBranches) _branches[(repo, branch)] = found;
+            return Task.FromResult<BranchInfo?>(found);
+        }
+    }
+
+    /// <summary>Closes the branch-read connection (pooled connections are the pool's).</summary>
+    public void Dispose()
+    {
+        lock (_branchLock)
+        {
+            _dataVersion?.Dispose();
+            _readBranch?.Dispose();
+            _branchConn?.Dispose();
+            _branchConn = null;
+            _branches.Clear();
+            _branchVersion = -1;
+        }
     }
 
     public Task<bool> RepoExistsAsync(string repo, CancellationToken ct)

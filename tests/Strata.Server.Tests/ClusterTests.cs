@@ -67,6 +67,26 @@ public sealed class ClusterTests(ClusterFixture fx) : IClassFixture<ClusterFixtu
     }
 
     [Fact]
+    public async Task TagsSetOnOneNodeCountOnTheOtherNodesNextRead()
+    {
+        using var a = fx.A.Client();
+        using var b = fx.B.Client();
+        var bucket = NewBucket();
+        await a.PutBucketAsync(bucket);
+        await a.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "x" });
+        // B reads the untagged repo first (what a node might keep), then A tags the object.
+        using (var got = await b.GetObjectAsync(bucket, "k")) Assert.Equal(0, got.TagCount);
+        await a.PutObjectTaggingAsync(new PutObjectTaggingRequest
+        {
+            BucketName = bucket, Key = "k", Tagging = new Tagging { TagSet = [new Tag { Key = "t", Value = "1" }, new Tag { Key = "u", Value = "2" }] },
+        });
+        using (var got = await b.GetObjectAsync(bucket, "k")) Assert.Equal(2, got.TagCount);
+        // A tag set with the object, on B, counts on A.
+        await b.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "j", ContentBody = "y", TagSet = [new Tag { Key = "v", Value = "3" }] });
+        using (var got = await a.GetObjectAsync(bucket, "j")) Assert.Equal(1, got.TagCount);
+    }
+
+    [Fact]
     public async Task ReadAfterWriteAcrossNodes()
     {
         using var a = fx.A.Client();

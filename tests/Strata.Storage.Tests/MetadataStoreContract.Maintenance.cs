@@ -257,7 +257,7 @@ public abstract partial class MetadataStoreContract
 
         var before = NowMs;
         Assert.True(await Store.RaiseBranchFloorAsync("r", "master", 2, c1.Id, Ct));
-        Assert.Equal(new BranchInfo("r", "master", c3.Id, T0) { Floor = 2 }, await Store.GetBranchAsync("r", "master", Ct));
+        Assert.Equal(new BranchInfo("r", "master", c3.Id, T0) { Floor = 2, MayHaveObjectTags = false }, await Store.GetBranchAsync("r", "master", Ct));
         Assert.Equal([("dev", 0L), ("master", 2L)], (await Store.ListBranchesAsync(Ct)).Select(b => (b.Name, b.Floor)));
         var d = Assert.Single(await DroppedAsync());
         Assert.Equal(DroppedKind.Commit, d.Kind);
@@ -292,14 +292,14 @@ public abstract partial class MetadataStoreContract
 
         // A chain commit, a failed CAS, and an explicit commit finishing: the head moves, the floor stays.
         var c3 = await CommitOnAsync("r", "master");
-        Assert.Equal(new BranchInfo("r", "master", c3.Id, T0) { Floor = 2 }, await Store.GetBranchAsync("r", "master", Ct));
+        Assert.Equal(new BranchInfo("r", "master", c3.Id, T0) { Floor = 2, MayHaveObjectTags = false }, await Store.GetBranchAsync("r", "master", Ct));
         Assert.False(await Store.TryCommitAsync("master", c2.Id, Commit("r", 3, c2.Id), [], [], Ct));
         Assert.Equal(2, await FloorAsync("r", "master"));
         var o = new OpenCommit(CommitId.New(), "r", "master", c3.Id, null, T0);
         Assert.True(await Store.StartCommitAsync(o, Ct));
         var c4 = Commit("r", 4, c3.Id);
         Assert.True(await Store.TryFinishCommitAsync(o, c4, [], long.MaxValue, Ct));
-        Assert.Equal(new BranchInfo("r", "master", c4.Id, T0) { Floor = 2 }, await Store.GetBranchAsync("r", "master", Ct));
+        Assert.Equal(new BranchInfo("r", "master", c4.Id, T0) { Floor = 2, MayHaveObjectTags = false }, await Store.GetBranchAsync("r", "master", Ct));
 
         // A branch deleted and created again starts over.
         Assert.True(await Store.DeleteBranchAsync("r", "master", Ct));

@@ -6,6 +6,49 @@ namespace Strata.Storage.Tests;
 // Object tags per version and per-bucket configuration documents.
 public abstract partial class MetadataStoreContract
 {
+    /// <summary>Another store instance on the same database (as another node or process would open it).</summary>
+    protected abstract Task<IMetadataStore> OpenSecondAsync();
+
+    [Fact]
+    public async Task ABranchReadSaysWhetherItsRepoMayHaveObjectTagsAsAnotherInstanceSetsThem()
+    {
+        var other = await OpenSecondAsync();
+        try
+        {
+            Assert.True(await Store.CreateBranchAsync("r", "master", null, T0, Ct));
+            Assert.True(await Store.CreateBranchAsync("r2", "master", null, T0, Ct));
+            Assert.False((await other.GetBranchAsync("r", "master", Ct))!.MayHaveObjectTags);
+            Assert.False((await Store.GetBranchAsync("r", "master", Ct))!.MayHaveObjectTags);
+
+            // The reader has just read the branch (and may keep it): a tag set through the other instance shows at once.
+            await Store.SetObjectTagsAsync("r", "k", "c1", [new("a", "1")], Ct);
+            Assert.True((await other.GetBranchAsync("r", "master", Ct))!.MayHaveObjectTags);
+            Assert.True((await Store.GetBranchAsync("r", "master", Ct))!.MayHaveObjectTags);
+            Assert.False((await other.GetBranchAsync("r2", "master", Ct))!.MayHaveObjectTags);
+            // Replacing tags and removing them leaves the marker: it may only err towards looking.
+            await other.SetObjectTagsAsync("r", "k", "c1", [new("b", "2")], Ct);
+            await other.SetObjectTagsAsync("r", "k", "c1", [], Ct);
+            Assert.True((await Store.GetBranchAsync("r", "master", Ct))!.MayHaveObjectTags);
+            // A repo made again under a tagged name is marked too (old tag rows may outlive it).
+            Assert.True(await Store.CreateBranchAsync("r", "dev", null, T0, Ct));
+            Assert.True((await other.GetBranchAsync("r", "dev", Ct))!.MayHaveObjectTags);
+
+            // Heads moved through one instance are read through the other, both ways.
+            var c1 = await CommitOnAsync("r2", "master");
+            Assert.Equal(c1.Id, (await other.GetBranchAsync("r2", "master", Ct))!.Head);
+            var c2 = Commit("r2", 2, c1.Id);
+            Assert.True(await other.TryCommitAsync("master", c1.Id, c2, [], [], Ct));
+            Assert.Equal(c2.Id, (await Store.GetBranchAsync("r2", "master", Ct))!.Head);
+            Assert.True(await other.DeleteBranchAsync("r2", "master", Ct));
+            Assert.Null(await Store.GetBranchAsync("r2", "master", Ct));
+        }
+        finally
+        {
+            if (other is IAsyncDisposable ad) await ad.DisposeAsync();
+            else if (other is IDisposable d) d.Dispose();
+        }
+    }
+
     [Fact]
     public async Task ObjectTagsBelongToOneVersionOfOneKeyAndKeepTheirOrderAndCharacters()
     {

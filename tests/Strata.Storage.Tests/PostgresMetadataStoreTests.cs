@@ -14,6 +14,7 @@ public sealed class PostgresMetadataStoreTests : MetadataStoreContract, IAsyncLi
 
     protected override IMetadataStore Store => _store!;
     protected override IAccessStore Access => _store!;
+    protected override async Task<IMetadataStore> OpenSecondAsync() => await PostgresMetadataStore.OpenAsync(_db!.ConnectionString, Ct);
 
     protected override async Task<string> RawAccessTextAsync() => (string?)await PostgresTestDatabase.ScalarAsync(_db!.ConnectionString, """
         SELECT coalesce(string_agg(x, ' '), '') FROM (

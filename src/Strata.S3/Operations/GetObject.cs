@@ -27,7 +27,8 @@ public static class GetObject
         }
         else range = head && r.Header("Range") is null ? null : RangeHeader.Parse(r.Header("Range"), f.Size);
         ObjectHeaders.Write(r, f, ranged: range is not null, partNumber);
-        await ObjectTagging.WriteCountAsync(r, snap.Commit?.Repo ?? r.Bucket.Repo, key, f).ConfigureAwait(false);
+        // Most repos have no tags at all: the marker read with the branch saves a query per GET.
+        if (snap.MayHaveObjectTags) await ObjectTagging.WriteCountAsync(r, snap.Commit?.Repo ?? r.Bucket.Repo, key, f).ConfigureAwait(false);
         var (start, length) = range ?? (0, f.Size);
         if (range is not null)
         {

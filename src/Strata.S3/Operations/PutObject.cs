@@ -34,18 +34,35 @@ public static class PutObject
             await r.Store.Meta.SetObjectTagsAsync(repo, key, version, tags, r.Ct).ConfigureAwait(false);
     }
 
+    /// <summary>A body small enough on the wire (a declared Content-Length) that reading it before checking the bucket costs nothing worth saving.</summary>
+    private static bool IsSmall(S3Request r) => r.Http.Request.ContentLength is { } n && n <= Strata.Core.Chunking.ContentWriter.InlineLimit;
+
     public static async Task PutObjectAsync(S3Request r)
     {
         var key = r.RequiredKey;
         ValidateKey(key);
         var bucket = r.WritableBucket;
-        await r.OpenAsync().ConfigureAwait(false); // NoSuchBucket before reading a large body
-        RequireLength(r);
-        await CannedAcl.CheckObjectAsync(r, bucket.Repo).ConfigureAwait(false);
-        var headers = ObjectHeaders.FromRequest(r.Http.Request);
-        var tagging = r.Header("x-amz-tagging");
-        var tags = Tags.FromHeader(tagging); // checked before the body is read
-        var body = await RequestBody.ReceiveAsync(r, inline: true).ConfigureAwait(false);
+        // NoSuchBucket before reading a large body. A small one is cheap to read first, and the commit
+        // reads the branch anyway (NoSuchBucket there): that saves a query per small PUT.
+        var checkedFirst = !IsSmall(r);
+        if (checkedFirst) await r.OpenAsync().ConfigureAwait(false);
+        List<KeyValuePair<string, string>> headers;
+        IReadOnlyList<KeyValuePair<string, string>> tags;
+        ReceivedBody body;
+        try
+        {
+            RequireLength(r);
+            await CannedAcl.CheckObjectAsync(r, bucket.Repo).ConfigureAwait(false);
+            headers = ObjectHeaders.FromRequest(r.Http.Request);
+            tags = Tags.FromHeader(r.Header("x-amz-tagging")); // checked before the body is read
+            body = await RequestBody.ReceiveAsync(r, inline: true).ConfigureAwait(false);
+        }
+        catch (Exception) when (!checkedFirst && !r.Ct.IsCancellationRequested)
+        {
+            // Any error found before the commit is answered as if the bucket had been checked first.
+            await r.OpenAsync().ConfigureAwait(false);
+            throw;
+        }
         var c = body.Content;
         var etag = "\"" + Convert.ToHexStringLower(c.Md5) + "\"";
         var conditional = r.Header("If-Match") is not null || r.Header("If-None-Match") is not null;

@@ -34,7 +34,9 @@ public class MeteredMetadataStore : DispatchProxy
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
             throw;
         }
-        if (result is Task task)
+        // The SQLite store answers synchronously: record at once rather than through a continuation.
+        if (result is Task { IsCompleted: true }) Record(method.Name, start);
+        else if (result is Task task)
         {
             // The caller awaits the same task; the measurement rides on its completion.
             var name = method.Name;
