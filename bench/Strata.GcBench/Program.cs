@@ -1,9 +1,7 @@
-using System.Diagnostics;
+using Strata.Bench;
 using Strata.Core;
 using Strata.Core.Maintenance;
 using Strata.Core.Tree;
-using Strata.Storage.FileSystem;
-using Strata.Storage.Sqlite;
 
 // Builds a large embedded store through the store API (not HTTP), then times gc and fsck on it
 // and reports peak RSS. Each step runs as its own process so that its peak is its own:
@@ -11,13 +9,8 @@ using Strata.Storage.Sqlite;
 //   dotnet run -c Release --project bench/Strata.GcBench -- gc DIR
 //   dotnet run -c Release --project bench/Strata.GcBench -- fsck DIR
 if (args.Length < 2) return Usage();
-var dir = Path.GetFullPath(args[1]);
-Directory.CreateDirectory(dir);
+var bench = new BenchStore(args[1]);
 var ct = CancellationToken.None;
-var meta = new SqliteMetadataStore(Path.Combine(dir, "metadata.db"));
-var chunkRoot = Path.Combine(dir, "chunks");
-var chunks = new FileChunkStore(chunkRoot);
-var sw = Stopwatch.StartNew();
 switch (args[0])
 {
     case "generate":
@@ -25,17 +18,17 @@ switch (args[0])
         var perCommit = args.Length > 3 ? int.Parse(args[3]) : 10;
         var garbage = args.Length > 4 ? int.Parse(args[4]) : 100_000;
         await GenerateAsync(commits, perCommit, garbage);
-        Console.WriteLine($"generated {commits} commits x {perCommit} files (+{garbage} unreferenced chunks) in {sw.Elapsed.TotalSeconds:0.0} s");
+        Console.WriteLine($"generated {commits} commits x {perCommit} files (+{garbage} unreferenced chunks) in {bench.Seconds}");
         break;
     case "gc":
-        var r = await new GarbageCollector(meta, chunks, Path.Combine(dir, "gc-tmp")) { Grace = TimeSpan.Zero }.RunAsync(ct);
+        var r = await new GarbageCollector(bench.Meta, bench.Chunks, Path.Combine(bench.Dir, "gc-tmp")) { Grace = TimeSpan.Zero }.RunAsync(ct);
         Console.WriteLine($"gc: {r.Seconds:0.0} s; reachable {r.CommitsReachable} commits, {r.NodesReachable} nodes, {r.ChunksReferenced} chunks; " +
-            $"listed {r.ChunksListed} chunks; freed {r.ChunksDeleted} chunks, {r.NodesDeleted} nodes, {r.CommitsDeleted} commits; peak RSS {PeakRssMiB()} MiB");
+            $"listed {r.ChunksListed} chunks; freed {r.ChunksDeleted} chunks, {r.NodesDeleted} nodes, {r.CommitsDeleted} commits; peak RSS {BenchStore.PeakRssMiB()} MiB");
         break;
     case "fsck":
-        var f = await new Fsck(meta, chunks, Path.Combine(dir, "gc-tmp")) { Quick = args.Contains("--quick") }.RunAsync(ct);
+        var f = await new Fsck(bench.Meta, bench.Chunks, Path.Combine(bench.Dir, "gc-tmp")) { Quick = args.Contains("--quick") }.RunAsync(ct);
         Console.WriteLine($"fsck{(f.Quick ? " --quick" : "")}: {f.Seconds:0.0} s; {f.Commits} commits, {f.Nodes} nodes, {f.Chunks} chunks, {f.VersionRowsChecked} version rows; " +
-            $"{f.ProblemCount} problems; peak RSS {PeakRssMiB()} MiB");
+            $"{f.ProblemCount} problems; peak RSS {BenchStore.PeakRssMiB()} MiB");
         break;
     default:
         return Usage();
@@ -48,17 +41,10 @@ static int Usage()
     return 2;
 }
 
-static long PeakRssMiB()
-{
-    var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-    return line is null ? -1 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
-}
-
 async Task GenerateAsync(int commitCount, int perCommit, int garbageFiles)
 {
     // Chunk files are written straight into the store's layout without an fsync each: a
     // million fsyncs would take this machine half an hour and prove nothing about gc.
-    var store = new VersionedStore(meta, chunks);
     var rng = new Random(1);
     ChunkRef NewChunk()
     {
@@ -66,7 +52,7 @@ async Task GenerateAsync(int commitCount, int perCommit, int garbageFiles)
         rng.NextBytes(data);
         var id = Hash.Of(data);
         var hex = id.ToString();
-        var path = Path.Combine(chunkRoot, hex[..2], hex[2..4], hex);
+        var path = Path.Combine(bench.ChunkRoot, hex[..2], hex[2..4], hex);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, data);
         return new ChunkRef(id, data.Length);
@@ -74,39 +60,18 @@ async Task GenerateAsync(int commitCount, int perCommit, int garbageFiles)
     for (var g = 0; g < garbageFiles; g++) NewChunk();
     // Ten branches over two repos; most commits add new files, every fourth overwrites old ones (history).
     var buckets = Enumerable.Range(0, 10).Select(i => new BucketRef($"repo{i % 2}", $"b{i}", null)).ToArray();
-    foreach (var b in buckets) await store.CreateBranchAsync(b.Repo, b.Branch, ct);
-    var made = 0;
-    var gate = new SemaphoreSlim(64);
-    var pending = new List<Task>();
-    for (var c = 0; c < commitCount; c++)
+    foreach (var b in buckets) await bench.Store.CreateBranchAsync(b.Repo, b.Branch, ct);
+    await bench.CommitManyAsync(commitCount, c =>
     {
         var b = buckets[c % buckets.Length];
         var n = c / buckets.Length;
         var muts = new List<(string Key, ChunkRef Chunk)>();
         for (var k = 0; k < perCommit; k++)
             muts.Add((n % 4 == 3 ? $"dir{k}/file{rng.Next(Math.Max(1, n)) * perCommit + k:D7}" : $"dir{k}/file{n * perCommit + k:D7}", NewChunk()));
-        await gate.WaitAsync(ct);
-        pending.Add(Task.Run(async () =>
+        return () => bench.Store.CommitAsync(b, (id, ms) => muts.Select(m => new Mutation(m.Key, new FileEntry
         {
-            try
-            {
-                await store.CommitAsync(b, (id, ms) => muts.Select(m => new Mutation(m.Key, new FileEntry
-                {
-                    Size = m.Chunk.Length, ETag = "\"" + m.Chunk.Id.ToString()[..32] + "\"", ContentHash = m.Chunk.Id, CommitId = id,
-                    ModifiedUnixMs = ms, Chunks = [m.Chunk],
-                })), "generated", ct);
-                if (Interlocked.Increment(ref made) % 10_000 == 0) Console.WriteLine($"  {made} commits");
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
-        if (pending.Count > 1000)
-        {
-            await Task.WhenAll(pending);
-            pending.Clear();
-        }
-    }
-    await Task.WhenAll(pending);
+            Size = m.Chunk.Length, ETag = "\"" + m.Chunk.Id.ToString()[..32] + "\"", ContentHash = m.Chunk.Id, CommitId = id,
+            ModifiedUnixMs = ms, Chunks = [m.Chunk],
+        })), "generated", ct);
+    }, ct);
 }

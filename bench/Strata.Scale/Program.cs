@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Strata.Bench;
 using Strata.Core;
 using Strata.Core.Tree;
 using Strata.S3.Operations;
-using Strata.Storage.FileSystem;
-using Strata.Storage.Sqlite;
 
 // Builds large branches in an embedded data dir (metadata.db + chunks/, the layout of
 // `strata serve --data-dir DIR`) through the store API, not HTTP, for the scale figures in
@@ -20,15 +19,11 @@ using Strata.Storage.Sqlite;
 //   dotnet run -c Release --project bench/Strata.Scale -- versions DIR REPO [KEY_MARKER] [RUNS]
 //       in-process store side of a ListObjectVersions page (index query, ancestry checks), median of RUNS (20)
 if (args.Length < 3) return Usage();
-var dir = Path.GetFullPath(args[1]);
+var bench = new BenchStore(args[1]);
+var (store, meta) = (bench.Store, bench.Meta);
 var repo = args[2];
-Directory.CreateDirectory(dir);
 var ct = CancellationToken.None;
-var meta = new SqliteMetadataStore(Path.Combine(dir, "metadata.db"));
-var chunks = new FileChunkStore(Path.Combine(dir, "chunks"));
-var store = new VersionedStore(meta, chunks);
 var bucket = new BucketRef(repo, "master", null);
-var sw = Stopwatch.StartNew();
 switch (args[0])
 {
     case "files":
@@ -42,9 +37,9 @@ switch (args[0])
             var n = Math.Min(per, files - start);
             var s = start;
             await store.CommitAsync(bucket, (id, ms) => Enumerable.Range(s, n).Select(i => new Mutation(FileKey(i), Entry(content, id, ms))), "scale files", ct);
-            if ((start / per) % 10 == 9) Console.WriteLine($"  {start + n} files, {sw.Elapsed.TotalSeconds:0.0} s");
+            if ((start / per) % 10 == 9) Console.WriteLine($"  {start + n} files, {bench.Seconds}");
         }
-        Console.WriteLine($"{repo}: {files} files in {(files + per - 1) / per} commits, {sw.Elapsed.TotalSeconds:0.0} s");
+        Console.WriteLine($"{repo}: {files} files in {(files + per - 1) / per} commits, {bench.Seconds}");
         break;
     }
     case "history":
@@ -53,36 +48,14 @@ switch (args[0])
         var keys = args.Length > 4 ? int.Parse(args[4]) : 1000;
         await store.CreateBranchAsync(repo, "master", ct);
         var content = await ContentAsync();
-        // Many writers at once: the store folds them into chains stored with one transaction each
-        // (group commit), but every write is still its own commit of one changed file.
-        var gate = new SemaphoreSlim(64);
-        var pending = new List<Task>();
-        var made = 0;
-        for (var c = 0; c < commits; c++)
+        // Many writers, each rewriting one file: round robin over the keys.
+        await bench.CommitManyAsync(commits, c =>
         {
             var key = $"f{c % keys:D4}";
-            await gate.WaitAsync(ct);
-            pending.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    await store.CommitAsync(bucket, (id, ms) => [new Mutation(key, Entry(content, id, ms))], "scale history", ct);
-                    if (Interlocked.Increment(ref made) % 10_000 == 0) Console.WriteLine($"  {made} commits, {sw.Elapsed.TotalSeconds:0.0} s");
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-            if (pending.Count > 1000)
-            {
-                await Task.WhenAll(pending);
-                pending.Clear();
-            }
-        }
-        await Task.WhenAll(pending);
+            return () => store.CommitAsync(bucket, (id, ms) => [new Mutation(key, Entry(content, id, ms))], "scale history", ct);
+        }, ct);
         var head = await store.OpenAsync(bucket, ct);
-        Console.WriteLine($"{repo}: {commits} commits (head height {head.Commit?.Height}) over {keys} keys, {sw.Elapsed.TotalSeconds:0.0} s");
+        Console.WriteLine($"{repo}: {commits} commits (head height {head.Commit?.Height}) over {keys} keys, {bench.Seconds}");
         break;
     }
     case "list":
@@ -197,6 +170,6 @@ async Task<(ChunkRef, string)> ContentAsync()
     var data = new byte[4096];
     new Random(1).NextBytes(data);
     var id = Hash.Of(data);
-    await chunks.PutAsync(id, data, ct);
+    await bench.Chunks.PutAsync(id, data, ct);
     return (new ChunkRef(id, data.Length), "\"" + Convert.ToHexStringLower(MD5.HashData(data)) + "\"");
 }

@@ -96,7 +96,7 @@ public class ChunkerTests
     }
 
     /// <summary>Chunks by repeated <see cref="FastCdc.Cut"/> over the whole buffer: the reference.</summary>
-    private static List<int> CutAll(FastCdc cdc, byte[] data)
+    internal static List<int> CutAll(FastCdc cdc, byte[] data)
     {
         var cuts = new List<int>();
         for (var at = 0; at < data.Length;)
@@ -112,6 +112,7 @@ public class ChunkerTests
     [InlineData(1, 1 << 20, 3 << 20)]
     [InlineData(2, 1, 5000)]
     [InlineData(3, 4 << 20, 4 << 20)]
+    [InlineData(4, 1, 256 << 10)] // the reads of a multipart seam (PartSeams)
     public void StreamingScanCutsWhereCutDoes(int seed, int minBlock, int maxBlock)
     {
         var cdc = FastCdc.Default;

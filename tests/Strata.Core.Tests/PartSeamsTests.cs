@@ -78,24 +78,22 @@ public sealed class PartSeamsTests(Xunit.Abstractions.ITestOutputHelper output) 
     }
 
     [Fact]
-    public void CutMoreFindsTheCutsOfCutWhateverThePiecesTheInputArrivesIn()
+    public async Task SeamsCutWhereAWholePutDoesWithManyChunksToAReadBlock()
     {
-        var cdc = FastCdc.Default;
-        var data = RandomBytes(24 * MiB, 7);
-        var rnd = new Random(3);
-        for (var pos = 0; pos < data.Length;)
-        {
-            var want = cdc.Cut(data.AsSpan(pos, Math.Min(cdc.MaxSize, data.Length - pos)));
-            int filled = 0, scanned = 0, got;
-            while (true)
-            {
-                var final = pos + filled == data.Length;
-                if ((got = cdc.CutMore(data.AsSpan(pos, filled), final, ref scanned)) != 0) break;
-                filled = Math.Min(data.Length - pos, filled + rnd.Next(1, 700_000));
-            }
-            Assert.Equal(want, got);
-            pos += got;
-        }
+        // Small chunks: a seam's read block holds several cuts; runs of zeros make chunks end at MaxSize.
+        var cdc = new FastCdc(1024, 4096, 16384);
+        var chunks = new MemoryChunks();
+        var w = new ContentWriter(chunks, null, cdc);
+        var data = RandomBytes(3 * MiB, 17);
+        for (var off = 0; off < data.Length; off += 200_000) data.AsSpan(off, Math.Min(50_000, data.Length - off)).Clear();
+        var whole = (await w.WriteAsync(new MemoryStream(data), Ct)).Chunks;
+        Assert.Contains(whole, c => c.Length == cdc.MaxSize);
+        Assert.Equal(ChunkerTests.CutAll(cdc, data), whole.Select(c => c.Length).ToList());
+        var rnd = new Random(9);
+        var sizes = new List<int>();
+        for (var left = data.Length; left > 0; left -= sizes[^1]) sizes.Add(Math.Min(left, rnd.Next(1, 300_000)));
+        var joined = await PartSeams.JoinAsync(w, await PartsAsync(w, data, sizes), Ct, cdc);
+        Assert.Equal(whole, joined.Chunks);
     }
 
     [Fact]

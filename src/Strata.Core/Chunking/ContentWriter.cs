@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Strata.Core.Storage;
 

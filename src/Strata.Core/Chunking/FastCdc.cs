@@ -96,32 +96,6 @@ public sealed class FastCdc
         }
         return n;
     }
-
-    /// <summary>
-    /// <see cref="Cut"/> for input that arrives in pieces: the length of the first chunk of data,
-    /// the same as Cut would find with all the input, or 0 when data (shorter than MaxSize, and
-    /// not <paramref name="final"/>) holds no cut yet and more must be read. <paramref name="scanned"/>
-    /// carries the progress between calls on growing prefixes of the same input (start at 0):
-    /// positions already tested are not tested again, and since the gear hash depends only on
-    /// the last 64 bytes, it is rebuilt from there.
-    /// </summary>
-    public int CutMore(ReadOnlySpan<byte> data, bool final, ref int scanned)
-    {
-        var n = data.Length;
-        if (n <= MinSize) return final || n >= MaxSize ? n : 0;
-        if (n > MaxSize) n = MaxSize;
-        var from = Math.Max(MinSize, scanned);
-        ulong h = 0;
-        for (var j = Math.Max(MinSize, from - 64); j < from; j++) h = (h << 1) + Gear[data[j]];
-        for (var i = from; i < n; i++)
-        {
-            h = (h << 1) + Gear[data[i]];
-            // Cut tests the stricter mask before the average size (normal = min(AvgSize, n), and i < n).
-            if ((h & (i < AvgSize ? _maskS : _maskL)) == 0) return i + 1;
-        }
-        scanned = n;
-        return n == MaxSize || final ? n : 0;
-    }
 }
 
 /// <summary>Where a streaming <see cref="FastCdc.Scan"/> is in the current chunk: its length so far and the gear hash.</summary>

@@ -162,14 +162,30 @@ public static class PartSeams
         {
             await using var source = new SourceReader(writer.Chunks, flat, first);
             var cutPos = starts[first];
+            // buf holds the chunk being cut from its start; the first `scanned` bytes are behind state.
+            var state = default(CdcState);
             int filled = 0, scanned = 0;
             var j = first;
             while (true)
             {
                 int cut;
-                while ((cut = cdc.CutMore(buf.AsSpan(0, filled), source.Done, ref scanned)) == 0)
+                while (true)
                 {
-                    if (source.Done) throw new StrataException(StoreError.Corrupt, "the parts are shorter than their chunk lists say");
+                    var k = scanned < filled ? cdc.Scan(buf.AsSpan(scanned, filled - scanned), ref state) : -1;
+                    if (k >= 0)
+                    {
+                        cut = scanned + k;
+                        break;
+                    }
+                    scanned = filled;
+                    if (source.Done)
+                    {
+                        // The end of the input ends the last chunk.
+                        if (filled == 0) throw new StrataException(StoreError.Corrupt, "the parts are shorter than their chunk lists say");
+                        cut = filled;
+                        break;
+                    }
+                    // No cut in fewer than MaxSize bytes, so there is room for a block.
                     filled += await source.ReadAsync(buf.AsMemory(filled, Math.Min(Block, buf.Length - filled)), ct).ConfigureAwait(false);
                 }
                 if (frontier.Covered(first)) return new Seam(chunks, first, source.BytesRead, null, Abandoned: true);

@@ -10,13 +10,11 @@ namespace Strata.Core.Storage;
 public sealed class InlineChunkStore(IMetadataStore meta, IChunkStore inner, long cacheBytes = 32L << 20) : DelegatingChunkStore(inner)
 {
     // Recently read small chunks, bounded by size (FIFO: a chunk never changes, so any entry is valid).
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash, byte[]> _cache = new();
-    private readonly System.Collections.Concurrent.ConcurrentQueue<Hash> _order = new();
-    private long _cached;
+    private readonly BoundedFifoCache<Hash, byte[]> _cache = new(cacheBytes, data => data.Length);
 
     public override async Task<Stream> OpenAsync(ChunkRef chunk, long offset, CancellationToken ct)
     {
-        if (chunk.Length <= ContentWriter.InlineLimit && (_cache.TryGetValue(chunk.Id, out var data) || (data = await FetchAsync(chunk.Id, ct).ConfigureAwait(false)) is not null))
+        if (chunk.Length <= ContentWriter.InlineLimit && (_cache.TryGet(chunk.Id, out var data) || (data = await FetchAsync(chunk.Id, ct).ConfigureAwait(false)) is not null))
             return new MemoryStream(data, (int)Math.Min(offset, data.Length), (int)Math.Max(0, data.Length - offset), writable: false);
         return await Inner.OpenAsync(chunk.Id, offset, ct).ConfigureAwait(false);
     }
@@ -24,11 +22,7 @@ public sealed class InlineChunkStore(IMetadataStore meta, IChunkStore inner, lon
     private async Task<byte[]?> FetchAsync(Hash id, CancellationToken ct)
     {
         var data = await meta.GetNodeAsync(id, ct).ConfigureAwait(false);
-        if (data is null || !_cache.TryAdd(id, data)) return data;
-        _order.Enqueue(id);
-        Interlocked.Add(ref _cached, data.Length);
-        while (Interlocked.Read(ref _cached) > cacheBytes && _order.TryDequeue(out var old))
-            if (_cache.TryRemove(old, out var gone)) Interlocked.Add(ref _cached, -gone.Length);
+        if (data is not null) _cache.Add(id, data);
         return data;
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Strata.Core.Storage;
 
 namespace Strata.Core.Tree;
@@ -13,13 +12,12 @@ namespace Strata.Core.Tree;
 /// </summary>
 public sealed class NodeCache(IMetadataStore meta, long capacityBytes = 64L << 20)
 {
-    private readonly ConcurrentDictionary<Hash, (Node Node, int Size)> _nodes = new();
-    private readonly Fifo _leaves = new(capacityBytes - capacityBytes / 4);
-    private readonly Fifo _internal = new(capacityBytes / 4);
+    private readonly BoundedFifoCache<Hash, (Node Node, int Size)> _leaves = new(capacityBytes - capacityBytes / 4, e => e.Size);
+    private readonly BoundedFifoCache<Hash, (Node Node, int Size)> _internal = new(capacityBytes / 4, e => e.Size);
 
     public async ValueTask<Node> LoadAsync(Hash id, CancellationToken ct)
     {
-        if (_nodes.TryGetValue(id, out var hit)) return hit.Node;
+        if (TryGet(id, out var hit)) return hit;
         var data = await meta.GetNodeAsync(id, ct).ConfigureAwait(false)
             ?? throw new StrataException(StoreError.Corrupt, $"tree node {id} is missing");
         var node = NodeCodec.Decode(data);
@@ -29,25 +27,11 @@ public sealed class NodeCache(IMetadataStore meta, long capacityBytes = 64L << 2
 
     public bool TryGet(Hash id, out Node node)
     {
-        var hit = _nodes.TryGetValue(id, out var entry);
+        // Internal nodes first: every lookup passes through several of them, and through one leaf.
+        var hit = _internal.TryGet(id, out var entry) || _leaves.TryGet(id, out entry);
         node = entry.Node;
         return hit;
     }
 
-    public void Add(Hash id, Node node, int size)
-    {
-        if (!_nodes.TryAdd(id, (node, size))) return;
-        var fifo = node.IsLeaf ? _leaves : _internal;
-        fifo.Order.Enqueue(id);
-        Interlocked.Add(ref fifo.Bytes, size);
-        while (Interlocked.Read(ref fifo.Bytes) > fifo.Capacity && fifo.Order.TryDequeue(out var old))
-            if (_nodes.TryRemove(old, out var gone)) Interlocked.Add(ref fifo.Bytes, -gone.Size);
-    }
-
-    private sealed class Fifo(long capacity)
-    {
-        public readonly long Capacity = capacity;
-        public readonly ConcurrentQueue<Hash> Order = new();
-        public long Bytes;
-    }
+    public void Add(Hash id, Node node, int size) => (node.IsLeaf ? _leaves : _internal).Add(id, (node, size));
 }
