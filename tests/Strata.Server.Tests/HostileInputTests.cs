@@ -137,6 +137,25 @@ public sealed class HostileInputTests(ServerFixture fx) : IClassFixture<ServerFi
         await AssertAbsentAsync(bucket, "stalled");
     }
 
+    [Fact]
+    public async Task APutWithoutALengthOrChunkedBodyIsMissingContentLengthAndStoresNothing()
+    {
+        var bucket = await BucketWithObjectAsync();
+        var uri = new Uri(fx.Endpoint);
+        // Neither Content-Length nor Transfer-Encoding: HTTP reads that as no body, S3 as a missing length.
+        var head = new StringBuilder($"PUT /{bucket}/nolength HTTP/1.1\r\n");
+        foreach (var (k, v) in RawSigner.Sign(fx.Endpoint, fx.Token, "PUT", $"/{bucket}/nolength")) head.Append($"{k}: {v}\r\n");
+        head.Append("\r\n");
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()));
+        var answer = await ReadAnswerAsync(stream, TimeSpan.FromSeconds(30));
+        Assert.StartsWith("HTTP/1.1 411", answer);
+        Assert.Contains("<Code>MissingContentLength</Code>", answer);
+        await AssertAbsentAsync(bucket, "nolength");
+    }
+
     internal static async Task<string> ReadAnswerAsync(NetworkStream stream, TimeSpan within)
     {
         using var cts = new CancellationTokenSource(within);

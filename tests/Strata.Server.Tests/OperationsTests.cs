@@ -23,8 +23,9 @@ public sealed class OperationsTests(ServerFixture fx) : IClassFixture<ServerFixt
             var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
             Assert.Equal(("ready", "ok", "ok"), (body.GetProperty("status").GetString(), body.GetProperty("metadata").GetString(), body.GetProperty("chunks").GetString()));
         }
-        // Anything else on the S3 port still needs a signature, and /metrics lives only on the admin port.
-        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"{fx.Endpoint}/")).StatusCode);
+        // Anything else on the S3 port still needs a signature (an unsigned ListBuckets lists only public
+        // buckets: see PublicReadTests), and /metrics lives only on the admin port.
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"{fx.Endpoint}/{ServerFixture.NewBucket()}/")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"{fx.Endpoint}/metrics")).StatusCode);
         Assert.Contains("strata_", await http.GetStringAsync($"{fx.Server.AdminEndpoint}/metrics"));
     }
