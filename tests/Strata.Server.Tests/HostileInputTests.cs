@@ -117,21 +117,26 @@ public sealed class HostileInputTests(ServerFixture fx) : IClassFixture<ServerFi
         Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
     }
 
-    [Fact]
-    public async Task AStalledBodyEndsInRequestTimeoutAndStoresNothing()
+    /// <summary>Sends a signed PUT of the key over a raw connection: the request line, the signature, then <paramref name="rest"/> as given.</summary>
+    private async Task<string> RawPutAsync(string bucket, string key, string rest, TimeSpan within)
     {
-        var bucket = await BucketWithObjectAsync();
         var uri = new Uri(fx.Endpoint);
-        var head = new StringBuilder($"PUT /{bucket}/stalled HTTP/1.1\r\n");
-        foreach (var (k, v) in RawSigner.Sign(fx.Endpoint, fx.Token, "PUT", $"/{bucket}/stalled")) head.Append($"{k}: {v}\r\n");
-        head.Append("Content-Length: 1000\r\n\r\n0123456789");
+        var head = new StringBuilder($"PUT /{bucket}/{key} HTTP/1.1\r\n");
+        foreach (var (k, v) in RawSigner.Sign(fx.Endpoint, fx.Token, "PUT", $"/{bucket}/{key}")) head.Append($"{k}: {v}\r\n");
+        head.Append(rest);
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(uri.Host, uri.Port);
         var stream = tcp.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()));
+        return await ReadAnswerAsync(stream, within);
+    }
+
+    [Fact]
+    public async Task AStalledBodyEndsInRequestTimeoutAndStoresNothing()
+    {
+        var bucket = await BucketWithObjectAsync();
         // The client stays connected and sends nothing more: after the minimum-rate grace (20 s) the server answers.
-        stream.ReadTimeout = 60_000;
-        var answer = await ReadAnswerAsync(stream, TimeSpan.FromSeconds(60));
+        var answer = await RawPutAsync(bucket, "stalled", "Content-Length: 1000\r\n\r\n0123456789", TimeSpan.FromSeconds(60));
         Assert.StartsWith("HTTP/1.1 400", answer);
         Assert.Contains("<Code>RequestTimeout</Code>", answer);
         await AssertAbsentAsync(bucket, "stalled");
@@ -141,16 +146,8 @@ public sealed class HostileInputTests(ServerFixture fx) : IClassFixture<ServerFi
     public async Task APutWithoutALengthOrChunkedBodyIsMissingContentLengthAndStoresNothing()
     {
         var bucket = await BucketWithObjectAsync();
-        var uri = new Uri(fx.Endpoint);
         // Neither Content-Length nor Transfer-Encoding: HTTP reads that as no body, S3 as a missing length.
-        var head = new StringBuilder($"PUT /{bucket}/nolength HTTP/1.1\r\n");
-        foreach (var (k, v) in RawSigner.Sign(fx.Endpoint, fx.Token, "PUT", $"/{bucket}/nolength")) head.Append($"{k}: {v}\r\n");
-        head.Append("\r\n");
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(uri.Host, uri.Port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()));
-        var answer = await ReadAnswerAsync(stream, TimeSpan.FromSeconds(30));
+        var answer = await RawPutAsync(bucket, "nolength", "\r\n", TimeSpan.FromSeconds(30));
         Assert.StartsWith("HTTP/1.1 411", answer);
         Assert.Contains("<Code>MissingContentLength</Code>", answer);
         await AssertAbsentAsync(bucket, "nolength");
