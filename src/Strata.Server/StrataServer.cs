@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Strata.Core;
@@ -58,8 +56,14 @@ public sealed class StrataServer : IAsyncDisposable
         ConfigureLogging(builder.Logging, o);
         // SIGTERM: stop accepting, let requests in flight finish within the grace, then abort the rest.
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = o.ShutdownGrace);
+        var ports = new BoundPorts();
         builder.WebHost.ConfigureKestrel(k =>
         {
+            // Both ports are bound by Kestrel itself (port 0 = any free one, read back after start): a
+            // port picked here and bound later could be taken by another process in between.
+            var ip = System.Net.IPAddress.Parse(o.Address);
+            k.Listen(ip, o.Port, l => ports.S3 = l);
+            k.Listen(ip, o.AdminPort, l => ports.Admin = l);
             // Bodies are streamed, so there is no reason to cap their size (S3 allows 5 GiB, Strata more).
             k.Limits.MaxRequestBodySize = null;
             // Slow clients may not hold connections: headers within a time, bodies at a minimum rate
@@ -76,15 +80,6 @@ public sealed class StrataServer : IAsyncDisposable
             // http.client); values beyond Latin-1 are answered RFC 2047-encoded, as S3 does.
             k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.UTF8;
             k.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
-        });
-        // Both ports are bound by Kestrel itself (port 0 = any free one, read back after start): a
-        // port picked here and bound later could be taken by another process in between.
-        var ports = new BoundPorts();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            var ip = System.Net.IPAddress.Parse(o.Address);
-            k.Listen(ip, o.Port, l => ports.S3 = l);
-            k.Listen(ip, o.AdminPort, l => ports.Admin = l);
         });
         builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.WriteIndented = true);
         // A write may reuse anything touched within half the grace period; see VersionedStore.FreshenAge.
@@ -161,8 +156,8 @@ public sealed class StrataServer : IAsyncDisposable
     /// <summary>The two listeners; their ports are known once Kestrel has bound them.</summary>
     private sealed class BoundPorts
     {
-        public Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions? S3 { get; set; }
-        public Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions? Admin { get; set; }
+        public ListenOptions? S3 { get; set; }
+        public ListenOptions? Admin { get; set; }
         public int S3Port => S3!.IPEndPoint!.Port;
         public int AdminPort => Admin!.IPEndPoint!.Port;
     }

@@ -11,11 +11,14 @@ public sealed partial class PostgresMetadataStore
         return TagSet.Decode(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string);
     }
 
+    // Also run in a commit's transaction for the tags given with a write (see AddVersions).
+    private const string UpsertTags = "INSERT INTO object_tags(repo, key, commit_id, tags) VALUES(@r, @k, @c, @t) ON CONFLICT(repo, key, commit_id) DO UPDATE SET tags=excluded.tags";
+
     public async Task SetObjectTagsAsync(string repo, string key, string commitId, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct)
     {
         await using var cmd = tags.Count == 0
             ? Cmd("DELETE FROM object_tags WHERE repo=@r AND key=@k AND commit_id=@c", Text("r", repo), Text("k", key), Text("c", commitId))
-            : Cmd("INSERT INTO object_tags(repo, key, commit_id, tags) VALUES(@r, @k, @c, @t) ON CONFLICT(repo, key, commit_id) DO UPDATE SET tags=excluded.tags",
+            : Cmd(UpsertTags,
                 Text("r", repo), Text("k", key), Text("c", commitId), Text("t", TagSet.Encode(tags)));
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }

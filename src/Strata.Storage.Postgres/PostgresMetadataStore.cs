@@ -297,7 +297,7 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IAccessStore
                 P("m", NpgsqlDbType.Array | NpgsqlDbType.Bigint, versions.Select(v => v.ModifiedUnixMs).ToArray()));
         foreach (var v in versions)
             if (v.Tags is { Count: > 0 } tags)
-                Add(batch, "INSERT INTO object_tags(repo, key, commit_id, tags) VALUES(@r, @k, @c, @t) ON CONFLICT(repo, key, commit_id) DO UPDATE SET tags=excluded.tags",
+                Add(batch, UpsertTags,
                     Text("r", commit.Repo), Text("k", v.Key), Text("c", commit.Id), Text("t", TagSet.Encode(tags)));
     }
 

@@ -12,12 +12,15 @@ public sealed partial class SqliteMetadataStore
         return Task.FromResult(TagSet.Decode(cmd.ExecuteScalar() as string));
     }
 
+    // Also run in a commit's transaction for the tags given with a write (see InsertVersions).
+    private const string UpsertTags = "INSERT INTO object_tags(repo, key, commit_id, tags) VALUES($r, $k, $c, $t) ON CONFLICT(repo, key, commit_id) DO UPDATE SET tags=excluded.tags";
+
     public Task SetObjectTagsAsync(string repo, string key, string commitId, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct)
     {
         using var c = Open();
         using var cmd = tags.Count == 0
             ? Cmd(c, "DELETE FROM object_tags WHERE repo=$r AND key=$k AND commit_id=$c", ("$r", repo), ("$k", key), ("$c", commitId))
-            : Cmd(c, "INSERT INTO object_tags(repo, key, commit_id, tags) VALUES($r, $k, $c, $t) ON CONFLICT(repo, key, commit_id) DO UPDATE SET tags=excluded.tags",
+            : Cmd(c, UpsertTags,
                 ("$r", repo), ("$k", key), ("$c", commitId), ("$t", TagSet.Encode(tags)));
         cmd.ExecuteNonQuery();
         return Task.CompletedTask;

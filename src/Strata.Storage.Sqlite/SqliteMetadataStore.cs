@@ -303,7 +303,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, 
         foreach (var v in versions)
         {
             if (v.Tags is not { Count: > 0 } tags) continue;
-            using var tag = Cmd(c, "INSERT INTO object_tags(repo, key, commit_id, tags) VALUES($r, $k, $c, $t) ON CONFLICT(repo, key, commit_id) DO UPDATE SET tags=excluded.tags",
+            using var tag = Cmd(c, UpsertTags,
                 ("$r", commit.Repo), ("$k", v.Key), ("$c", commit.Id), ("$t", TagSet.Encode(tags)));
             tag.Transaction = tx;
             tag.ExecuteNonQuery();
