@@ -66,7 +66,10 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, 
         c.Open();
         if (c.Handle is { } h && !_setUp.TryGetValue(h, out _))
         {
-            Exec(c, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+            // A checkpoint copies every page changed since the last one into the database file: at 32 MiB of
+            // WAL instead of SQLite's 4 MiB, pages that many commits touch (index pages, the branch row) are
+            // copied once per checkpoint rather than once per few commits (~20% fewer bytes per small PUT).
+            Exec(c, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=8192;");
             _setUp.AddOrUpdate(h, h);
         }
         return c;

@@ -93,7 +93,7 @@ public class TreeTests
         var h = new Harness(64 << 20);
         var (root, _) = await h.ApplyAsync(null, Enumerable.Range(0, 100_000).Select(i => new Mutation($"file-{i:D6}", Entry(i, "x"))));
         var (root2, written) = await h.ApplyAsync(root, [new Mutation("file-050000", Entry(7, "y"))]);
-        // Depth is 3 for 100k keys at fanout 64: one leaf plus its ancestors.
+        // One leaf plus its ancestors: 100k small entries make ~2,500 leaves under 3 levels at fanout 32.
         Assert.InRange(written, 1, 4);
         Assert.NotEqual(root, root2);
         Assert.Equal("y", (await TreeReader.GetAsync(h.Cache, root2, "file-050000", CancellationToken.None))!.ETag);
@@ -142,6 +142,58 @@ public class TreeTests
         store.Reads = 0;
         Assert.NotNull(await TreeReader.GetAsync(cache, root, "file-000100", CancellationToken.None));
         Assert.Equal(1, store.Reads);
+    }
+
+    private static FileEntry Multipart(int parts) => Entry(parts, "m") with
+    {
+        Parts = Enumerable.Range(0, parts).Select(i => new PartRef(5 << 20, null, new string('a', 32))).ToArray(),
+    };
+
+    [Fact]
+    public void LeavesAreBoundedByEncodedBytesAsWellAsByCount()
+    {
+        // Small entries: as many per leaf as fit in LeafBytes, never more than MaxLeaf.
+        var small = Enumerable.Range(0, 1000).Select(i => new KeyValuePair<string, FileEntry>($"k{i:D5}", Entry(i, "x"))).ToList();
+        AssertRuns(small, TreeWriter.SplitBySize(small));
+        var one = small.Take(10).ToList();
+        Assert.Single(TreeWriter.SplitBySize(one));
+
+        // Big multipart entries (hundreds of parts) among small ones: a big entry sits in a leaf of its own
+        // or with few others, and the small ones around it still fill their leaves.
+        var mixed = Enumerable.Range(0, 300).Select(i => new KeyValuePair<string, FileEntry>($"k{i:D5}", i % 50 == 7 ? Multipart(400) : Entry(i, "x"))).ToList();
+        var runs = TreeWriter.SplitBySize(mixed);
+        AssertRuns(mixed, runs);
+        foreach (var (start, count) in runs.Where(r => r.Count > 1))
+            Assert.True(mixed.Skip(start).Take(count).Sum(e => Encoded(e)) <= 2 * TreeWriter.LeafBytes + mixed.Skip(start).Take(count).Max(Encoded),
+                $"run at {start} of {count} entries is too large");
+
+        static void AssertRuns(List<KeyValuePair<string, FileEntry>> entries, List<(int Start, int Count)> runs)
+        {
+            Assert.Equal(0, runs[0].Start);
+            for (var i = 1; i < runs.Count; i++) Assert.Equal(runs[i - 1].Start + runs[i - 1].Count, runs[i].Start);
+            Assert.Equal(entries.Count, runs[^1].Start + runs[^1].Count);
+            Assert.All(runs, r => Assert.InRange(r.Count, 1, TreeWriter.MaxLeaf));
+            // Fewest runs: no two neighbours would fit together in one leaf.
+            for (var i = 1; i < runs.Count; i++)
+            {
+                var both = entries.Skip(runs[i - 1].Start).Take(runs[i - 1].Count + runs[i].Count).Sum(Encoded);
+                Assert.True(both > TreeWriter.LeafBytes * 0.9 || runs[i - 1].Count + runs[i].Count > TreeWriter.MaxLeaf, $"runs {i - 1} and {i} could be one leaf");
+            }
+        }
+
+        static long Encoded(KeyValuePair<string, FileEntry> e) => NodeCodec.Encode(new Node([e])).Length;
+    }
+
+    [Fact]
+    public async Task ALargeTreeOfBigEntriesHasSmallLeaves()
+    {
+        var h = new Harness(64 << 20);
+        var (root, _) = await h.ApplyAsync(null, Enumerable.Range(0, 2000).Select(i => new Mutation($"f{i:D5}", i % 10 == 0 ? Multipart(200) : Entry(i, "x"))));
+        var (_, _) = await h.ApplyAsync(root, Enumerable.Range(0, 200).Select(i => new Mutation($"f{i * 10 + 5:D5}", Multipart(100))));
+        var leaves = h.Store.Nodes.Values.Select(NodeCodec.Decode).Where(n => n.IsLeaf).ToList();
+        var big = leaves.Where(n => n.Count > 1 && NodeCodec.Encode(n).Length > 3 * TreeWriter.LeafBytes).ToList();
+        Assert.Empty(big);
+        Assert.Equal(2000, (await h.AllAsync(root)).Count);
     }
 
     [Fact]

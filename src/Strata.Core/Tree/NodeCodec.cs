@@ -60,6 +60,16 @@ public static class NodeCodec
         return new Node(level, children);
     }
 
+    /// <summary>About the bytes <see cref="Encode"/> spends on one leaf entry (for sizing leaves, not exact).</summary>
+    public static long EstimateSize(string key, FileEntry e)
+    {
+        long n = 2 + key.Length + 10 + e.ETag.Length + 32 + 1 + e.CommitId.Length + 8 + 1 + e.Chunks.Count * 36L + 3;
+        foreach (var (k, v) in e.Headers) n += 2 + k.Length + v.Length;
+        foreach (var (k, v) in e.Checksums) n += 2 + k.Length + v.Length;
+        foreach (var p in e.Parts) n += 6 + (p.Checksum?.Length ?? 0) + (p.Md5?.Length ?? 0);
+        return n;
+    }
+
     private static void WriteEntry(BinaryWriter w, FileEntry e)
     {
         w.Write7BitEncodedInt64(e.Size);

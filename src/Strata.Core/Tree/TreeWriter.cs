@@ -23,8 +23,13 @@ public readonly record struct Mutation(string Key, FileEntry? Value, bool Marker
 /// </summary>
 public sealed class TreeWriter(NodeCache cache)
 {
+    // Every commit rewrites the leaf and the internal nodes on the path to each changed key, so node
+    // size is written (and hashed) once per small PUT: leaves are bounded by encoded bytes (a multipart
+    // entry with thousands of parts is far larger than a plain one) as well as by count, and fanout is
+    // modest. Trees written with other bounds stay readable: only rewritten nodes take the new shape.
     public const int MaxLeaf = 64;
-    public const int MaxFanout = 64;
+    public const int LeafBytes = 4096;
+    public const int MaxFanout = 32;
 
     public Dictionary<Hash, byte[]> NewNodes { get; } = [];
 
@@ -109,7 +114,7 @@ public sealed class TreeWriter(NodeCache cache)
     private List<ChildRef> PackLeaves(List<KeyValuePair<string, FileEntry>> entries)
     {
         var refs = new List<ChildRef>();
-        foreach (var part in Split(entries.Count, MaxLeaf))
+        foreach (var part in SplitBySize(entries))
             refs.Add(Store(new Node(entries.GetRange(part.Start, part.Count).ToArray())));
         return refs;
     }
@@ -134,6 +139,38 @@ public sealed class TreeWriter(NodeCache cache)
             yield return (start, count);
             start += count;
         }
+    }
+
+    /// <summary>
+    /// Splits leaf entries into the fewest runs that keep each under <see cref="MaxLeaf"/> entries and
+    /// (as far as single entries allow) <see cref="LeafBytes"/>, each run taking its even share of what is
+    /// left, so a split leaf leaves room on both sides.
+    /// </summary>
+    internal static List<(int Start, int Count)> SplitBySize(List<KeyValuePair<string, FileEntry>> entries)
+    {
+        var n = entries.Count;
+        var runs = new List<(int, int)>();
+        if (n == 0) return runs;
+        var sizes = new long[n];
+        long total = 0;
+        for (var i = 0; i < n; i++) total += sizes[i] = NodeCodec.EstimateSize(entries[i].Key, entries[i].Value);
+        int start = 0, at = 0;
+        while (start < n)
+        {
+            // Counted again after each run: a large entry that took a run of its own leaves the rest their own count.
+            var left = n - start;
+            var parts = (int)Math.Min(left, Math.Max((left + MaxLeaf - 1) / MaxLeaf, (total + LeafBytes - 1) / LeafBytes));
+            if (parts == 1) { runs.Add((start, left)); break; }
+            // This run's even share of what is left; take entries until it is reached, leaving one entry for each later
+            // run. A run never passes LeafBytes (unless one entry does), so a leaf rewritten unchanged in size stays one leaf.
+            var share = total / parts;
+            long sum = 0;
+            while (at < n - (parts - 1) && at - start < MaxLeaf && (at == start || (sum + sizes[at] / 2 <= share && sum + sizes[at] <= LeafBytes))) sum += sizes[at++];
+            runs.Add((start, at - start));
+            total -= sum;
+            start = at;
+        }
+        return runs;
     }
 
     private ChildRef Store(Node node)
