@@ -257,12 +257,15 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         var queue = _queues.GetOrAdd(bucket.Repo + "/" + bucket.Branch, _ => new BranchQueue());
         var write = new PendingWrite(changes, message, ProtectedSince(since), ct);
         bool lead;
+        TaskCompletionSource? waiting;
         lock (queue)
         {
             queue.Pending.Add(write);
             lead = !queue.Draining;
             queue.Draining = true;
+            (waiting, queue.Waiting) = (queue.Waiting, null);
         }
+        waiting?.TrySetResult(); // a drain building ahead while it stores wants this writer too
         // The drain runs on its own, so that no writer's request waits for other writers' batches.
         if (lead) _ = Task.Run(() => DrainAsync(bucket, queue), CancellationToken.None);
         return await write.Done.Task.ConfigureAwait(false);
@@ -272,24 +275,30 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
 
     private async Task DrainAsync(BucketRef bucket, BranchQueue queue)
     {
+        (List<PendingWrite> Group, Chain? Chain)? carried = null;
         while (true)
         {
             List<PendingWrite> group;
-            lock (queue)
+            Chain? ready = null;
+            if (carried is { } c) (group, ready) = c;
+            else
             {
-                if (queue.Pending.Count == 0)
+                lock (queue)
                 {
-                    queue.Draining = false;
-                    return;
+                    if (queue.Pending.Count == 0)
+                    {
+                        queue.Draining = false;
+                        return;
+                    }
                 }
-                group = queue.Pending.GetRange(0, Math.Min(MaxGroup, queue.Pending.Count));
-                queue.Pending.RemoveRange(0, group.Count);
+                group = TakePending(queue)!;
             }
+            carried = null;
             var gate = BranchGate(bucket.Repo, bucket.Branch);
             await gate.WaitAsync().ConfigureAwait(false);
             try
             {
-                await CommitGroupAsync(bucket, group).ConfigureAwait(false);
+                carried = await CommitGroupAsync(bucket, group, ready, queue).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -302,7 +311,12 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         }
     }
 
-    private async Task CommitGroupAsync(BucketRef bucket, List<PendingWrite> group)
+    /// <summary>
+    /// Stores one group's chain of commits (<paramref name="ready"/> if it was built already) and, while
+    /// it is being stored, builds the writers that queued up meanwhile on top of it: the next group and
+    /// its chain are returned for the caller to store next (pipelined group commit).
+    /// </summary>
+    private async Task<(List<PendingWrite>, Chain?)?> CommitGroupAsync(BucketRef bucket, List<PendingWrite> group, Chain? ready, BranchQueue queue)
     {
         // The gate serializes this process's writers to the branch; writers on other nodes sharing
         // the metadata store still race on the head, so a loser retries (rebuilding its changes on
@@ -311,13 +325,16 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         var ct = CancellationToken.None; // the group's I/O serves every writer in it; each writer's own token guards its changes
         for (var attempt = 0; ; attempt++)
         {
+            var count = group.Count;
             group.RemoveAll(w => w.Done.Task.IsCompleted || (w.Ct.IsCancellationRequested && w.Done.TrySetCanceled(w.Ct))
                 || (w.ProtectedSince < _knownCutoff && w.Done.TrySetException(StrataException.GcExpired())));
-            if (group.Count == 0) return;
+            if (group.Count != count) ready = null; // it holds a writer that is gone: build again
+            if (group.Count == 0) return null;
             if (attempt > 0 && _clock.GetUtcNow() >= deadline) break;
             if (await meta.GetOpenCommitAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false) is { } open)
             {
                 // An explicit commit is open: writes join it, one at a time, and stay invisible until it is finished.
+                ready = null;
                 var w = group[0];
                 try
                 {
@@ -331,78 +348,182 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
                 }
                 continue;
             }
-            var br = await GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false);
-            var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
-            var now = _clock.GetUtcNow();
-            var writer = new TreeWriter(Nodes);
-            var chain = new List<NewCommit>();
-            var outcomes = new List<(PendingWrite Write, CommitInfo? Commit, Exception? Error)>();
-            var parent = head;
-            foreach (var w in group)
+            var chain = ready;
+            ready = null;
+            if (chain is null)
             {
-                var context = new CommitContext(this, CommitId.New(), now.ToUnixTimeMilliseconds(), parent, w.Ct, writer);
-                List<Mutation> mutations;
-                try
+                var br = await GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false);
+                var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
+                chain = await BuildChainAsync(bucket, group, head, ct).ConfigureAwait(false);
+            }
+            var storing = chain.Own.Count == 0 ? Task.FromResult(true)
+                : Task.Run(() => meta.TryCommitChainAsync(bucket.Branch, chain.Base?.Id, chain.Own, chain.Writer.NewNodes, group.Min(w => w.ProtectedSince), ct), ct);
+            // Meanwhile the writers that queued up are built on top of this chain: SQLite stores on a pool
+            // thread, so building the next chain overlaps this one's transaction and fsync.
+            // Every writer that arrives until the store ends joins the next group, as it would without
+            // building ahead, so groups stay as large (and transactions as few) as they were.
+            List<PendingWrite>? next = null;
+            Chain? nextChain = null;
+            while (chain.Own.Count > 0)
+            {
+                Task arrival;
+                lock (queue)
                 {
-                    mutations = (await w.Changes(context).ConfigureAwait(false)).ToList();
+                    if (queue.Pending.Count == 0 || (next?.Count ?? 0) >= MaxGroup)
+                    {
+                        queue.Waiting ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        arrival = queue.Waiting.Task;
+                    }
+                    else arrival = Task.CompletedTask;
                 }
-                catch (Exception e)
-                {
-                    // This writer's precondition or input failed on this head; the others go on.
-                    outcomes.Add((w, null, e));
-                    continue;
-                }
-                var root = await writer.ApplyAsync(parent?.Root, mutations, ct).ConfigureAwait(false);
-                if (root == parent?.Root && (parent is not null || root is null) && !mutations.Any(m => m.Marker))
-                {
-                    outcomes.Add((w, null, null));
-                    continue;
-                }
-                var skip = await SkipInChainAsync(head, chain, parent, ct).ConfigureAwait(false);
-                var commit = new CommitInfo(context.Id, bucket.Repo, parent?.Id, root, (parent?.Height ?? 0) + 1, skip, now, w.Message);
-                chain.Add(new NewCommit(commit, VersionRows(mutations, commit)) { Base = chain.Count == 0 ? new ParentRoot(head?.Root) : null });
-                outcomes.Add((w, commit, null));
-                parent = commit;
+                if (!arrival.IsCompleted && await Task.WhenAny(storing, arrival).ConfigureAwait(false) == storing) break;
+                if (TakePending(queue, MaxGroup - (next?.Count ?? 0)) is not { } more) continue;
+                next ??= [];
+                next.AddRange(more);
+                nextChain = await ExtendAheadAsync(bucket, chain, nextChain, next.Count == more.Count, more, ct).ConfigureAwait(false);
             }
             bool stored;
             try
             {
-                stored = chain.Count == 0 || await meta.TryCommitChainAsync(bucket.Branch, br.Head, chain, writer.NewNodes,
-                    group.Min(w => w.ProtectedSince), ct).ConfigureAwait(false);
+                stored = await storing.ConfigureAwait(false);
             }
-            catch (StrataException e) when (e.Error == StoreError.GcExpired)
+            catch (Exception e)
             {
+                Requeue(queue, next);
+                if (e is not StrataException { Error: StoreError.GcExpired }) throw;
                 // A collection started: the writes that began too long ago go, the rest try again.
                 await RefreshCutoffAsync(ct).ConfigureAwait(false);
                 continue;
             }
             if (stored)
             {
-                if (chain.Count > 0)
+                if (chain.Own.Count > 0)
                 {
-                    StoreMetrics.Commits.Add(chain.Count);
-                    StoreMetrics.GroupSize.Record(chain.Count);
+                    StoreMetrics.Commits.Add(chain.Own.Count);
+                    StoreMetrics.GroupSize.Record(chain.Own.Count);
                 }
-                foreach (var (w, commit, error) in outcomes)
+                foreach (var (w, commit, error) in chain.Outcomes)
                     if (error is null) w.Done.TrySetResult(commit); else w.Done.TrySetException(error);
-                return;
+                if (next is not null && next.Count < MaxGroup && TakePending(queue, MaxGroup - next.Count) is { } last)
+                {
+                    next.AddRange(last);
+                    nextChain = await ExtendAheadAsync(bucket, chain, nextChain, false, last, ct).ConfigureAwait(false);
+                }
+                return next is null ? null : (next, nextChain);
             }
+            Requeue(queue, next);
             StoreMetrics.CasRetries.Add(1);
             await Task.Delay(Random.Shared.Next(1, 2 + Math.Min(attempt, 10) * 5), ct).ConfigureAwait(false);
         }
         foreach (var w in group)
             w.Done.TrySetException(new StrataException(StoreError.ConflictRetriesExhausted, "too many concurrent writers on this branch; try again"));
+        return null;
+    }
+
+    private async Task<Chain> BuildChainAsync(BucketRef bucket, List<PendingWrite> group, CommitInfo? head, CancellationToken ct)
+    {
+        var chain = new Chain(head, [], new TreeWriter(Nodes));
+        await ExtendAsync(bucket, chain, group, ct).ConfigureAwait(false);
+        return chain;
+    }
+
+    /// <summary>
+    /// Builds writers on top of <paramref name="storing"/> while it is being stored: a new chain for the
+    /// first of them, then the same chain extended. Null (built again on the stored head when its turn
+    /// comes) once building ahead failed.
+    /// </summary>
+    private async Task<Chain?> ExtendAheadAsync(BucketRef bucket, Chain storing, Chain? ahead, bool first, List<PendingWrite> writers, CancellationToken ct)
+    {
+        if (ahead is null && !first) return null;
+        try
+        {
+            ahead ??= new Chain(storing.Base, storing.Own, new TreeWriter(Nodes, storing.Writer.NewNodes));
+            await ExtendAsync(bucket, ahead, writers, ct).ConfigureAwait(false);
+            return ahead;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Chains a commit for each writer onto the last commit of <paramref name="chain"/>.</summary>
+    private async Task ExtendAsync(BucketRef bucket, Chain chain, List<PendingWrite> writers, CancellationToken ct)
+    {
+        var now = _clock.GetUtcNow();
+        var writer = chain.Writer;
+        var parent = chain.Own.Count > 0 ? chain.Own[^1].Commit : chain.Base;
+        foreach (var w in writers)
+        {
+            var context = new CommitContext(this, CommitId.New(), now.ToUnixTimeMilliseconds(), parent, w.Ct, writer);
+            List<Mutation> mutations;
+            try
+            {
+                mutations = (await w.Changes(context).ConfigureAwait(false)).ToList();
+            }
+            catch (Exception e)
+            {
+                // This writer's precondition or input failed on this head; the others go on.
+                chain.Outcomes.Add((w, null, e));
+                continue;
+            }
+            var root = await writer.ApplyAsync(parent?.Root, mutations, ct).ConfigureAwait(false);
+            if (root == parent?.Root && (parent is not null || root is null) && !mutations.Any(m => m.Marker))
+            {
+                chain.Outcomes.Add((w, null, null));
+                continue;
+            }
+            var skip = await SkipInChainAsync(chain.Head, chain, parent, ct).ConfigureAwait(false);
+            var commit = new CommitInfo(context.Id, bucket.Repo, parent?.Id, root, (parent?.Height ?? 0) + 1, skip, now, w.Message);
+            chain.Own.Add(new NewCommit(commit, VersionRows(mutations, commit)) { Base = chain.Own.Count == 0 ? new ParentRoot(chain.Base?.Root) : null });
+            chain.Outcomes.Add((w, commit, null));
+            parent = commit;
+        }
+    }
+
+    /// <summary>
+    /// One group's commits (<see cref="Own"/>), built on a stored head followed by <see cref="Prior"/>: the
+    /// commits of the chain being stored when this one was built (empty when built on the stored head).
+    /// </summary>
+    private sealed class Chain(CommitInfo? head, IReadOnlyList<NewCommit> prior, TreeWriter writer)
+    {
+        public CommitInfo? Head => head;
+        public IReadOnlyList<NewCommit> Prior => prior;
+        public List<NewCommit> Own { get; } = [];
+        public TreeWriter Writer => writer;
+        public List<(PendingWrite Write, CommitInfo? Commit, Exception? Error)> Outcomes { get; } = [];
+
+        /// <summary>The commit this chain builds on: the branch head it expects when it is stored.</summary>
+        public CommitInfo? Base => prior.Count > 0 ? prior[^1].Commit : head;
+    }
+
+    private static List<PendingWrite>? TakePending(BranchQueue queue, int max = MaxGroup)
+    {
+        lock (queue)
+        {
+            if (queue.Pending.Count == 0 || max <= 0) return null;
+            var group = queue.Pending.GetRange(0, Math.Min(max, queue.Pending.Count));
+            queue.Pending.RemoveRange(0, group.Count);
+            return group;
+        }
+    }
+
+    // Writers taken for a chain that will not be stored go back to the front of the queue, in order.
+    private static void Requeue(BranchQueue queue, List<PendingWrite>? group)
+    {
+        if (group is null) return;
+        lock (queue) queue.Pending.InsertRange(0, group);
     }
 
     /// <summary>The skip pointer of a commit whose parent is the last of a chain not yet stored on top of head.</summary>
-    private async Task<string?> SkipInChainAsync(CommitInfo? head, List<NewCommit> chain, CommitInfo? parent, CancellationToken ct)
+    private async Task<string?> SkipInChainAsync(CommitInfo? head, Chain chain, CommitInfo? parent, CancellationToken ct)
     {
         if (parent is null) return null;
         var target = CommitGraph.SkipTargetHeight(parent.Height);
         var stored = head?.Height ?? 0;
-        return target <= stored
-            ? (await Commits.AncestorAtAsync(head!, target, ct).ConfigureAwait(false))?.Id
-            : chain[(int)(target - stored - 1)].Commit.Id;
+        if (target <= stored) return (await Commits.AncestorAtAsync(head!, target, ct).ConfigureAwait(false))?.Id;
+        var i = (int)(target - stored - 1);
+        return (i < chain.Prior.Count ? chain.Prior[i] : chain.Own[i - chain.Prior.Count]).Commit.Id;
     }
 
     private static List<VersionRow> VersionRows(List<Mutation> mutations, CommitInfo commit) =>
@@ -416,6 +537,8 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     {
         public readonly List<PendingWrite> Pending = [];
         public bool Draining;
+        /// <summary>Completed by the next writer to arrive (set by a drain that builds ahead while it stores).</summary>
+        public TaskCompletionSource? Waiting;
     }
 
     private sealed class PendingWrite(Func<CommitContext, Task<IEnumerable<Mutation>>> changes, string message, long protectedSince, CancellationToken ct)

@@ -93,4 +93,76 @@ public sealed class GroupCommitTests : IDisposable
         for (var i = 0; i < 60; i++)
             Assert.Equal(i % 3 == 0 ? null : $"v{i}", (await s.GetFileAsync(head, $"k{i}", Ct))?.ETag);
     }
+
+    /// <summary>Slow transactions, one of which loses its race to a commit made by another store on the same database.</summary>
+    private sealed class RacingStore(SqliteMetadataStore inner) : DelegatingMetadataStore(inner)
+    {
+        public volatile bool Storing;
+        public int Calls;
+        public Func<Task>? Rival;
+        public override async Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
+            IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
+        {
+            Storing = true;
+            try
+            {
+                await Task.Delay(20, ct);
+                // The third transaction finds that another node moved the head first.
+                if (Interlocked.Increment(ref Calls) == 3 && Rival is { } rival) await rival();
+                return await inner.TryCommitChainAsync(branch, expectedHead, chain, nodes, protectedSinceUnixMs, ct);
+            }
+            finally
+            {
+                Storing = false;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task WritersArrivingDuringAStoreAreBuiltOnItAndRebuiltWhenItLosesItsRace()
+    {
+        var inner = new SqliteMetadataStore(Path.Combine(_dir, "meta.db"));
+        var meta = new RacingStore(inner);
+        var chunks = new FileChunkStore(Path.Combine(_dir, "chunks"));
+        var s = new VersionedStore(meta, chunks);
+        var b = new BucketRef("r", "master", null);
+        await s.CreateBranchAsync("r", "master", Ct);
+        var otherNode = new VersionedStore(inner, chunks);
+        meta.Rival = () => otherNode.CommitAsync(b, (id, ms) => [new Mutation("rival", Entry(id, ms, "rival"))], "rival", Ct);
+        var builtWhileStoring = 0;
+        const int n = 200;
+        var commits = await Task.WhenAll(Enumerable.Range(0, n).Select(i => Task.Run(async () =>
+        {
+            await Task.Delay(i / 4); // a steady stream of writers, not one burst
+            return await s.CommitAsync(b, async ctx =>
+            {
+                if (meta.Storing) Interlocked.Increment(ref builtWhileStoring);
+                // A precondition read through the chain: the key before this one is visible if its writer came first.
+                await ctx.GetAsync($"k{i - 1:D3}");
+                return [new Mutation($"k{i:D3}", Entry(ctx.Id, ctx.TimeUnixMs, $"v{i}"))];
+            }, $"put {i}", Ct);
+        })));
+        Assert.All(commits, Assert.NotNull);
+        Assert.True(builtWhileStoring > 0, "no writer was built while a chain was being stored");
+        Assert.True(meta.Calls >= 3, "the race was never run");
+
+        var fresh = new VersionedStore(inner, chunks);
+        var snap = await fresh.OpenAsync(b, Ct);
+        var line = new List<CommitInfo>();
+        for (var c = snap.Commit; c is not null; c = c.Parent is null ? null : await fresh.Commits.GetAsync(c.Parent, Ct))
+            line.Add(c);
+        Assert.Equal(Enumerable.Range(1, n + 1).Reverse().Select(h => (long)h), line.Select(c => c.Height));
+        Assert.Equal(commits.Select(c => c!.Id).Append(line.Single(c => c.Message == "rival").Id).Order(), line.Select(c => c.Id).Order());
+        for (var i = 0; i < n; i++) Assert.Equal($"v{i}", (await fresh.GetFileAsync(snap.Commit, $"k{i:D3}", Ct))?.ETag);
+        Assert.Equal("rival", (await fresh.GetFileAsync(snap.Commit, "rival", Ct))?.ETag);
+        foreach (var back in new[] { 1, 2, 3, 17, 64, 128, 200 })
+            Assert.Equal(line[back].Id, (await fresh.ResolveVersionAsync(snap, $"HEAD~{back}", Ct)).Id);
+        // Every commit holds exactly the writes ordered before it.
+        foreach (var c in line.Where((_, i) => i % 23 == 0))
+        {
+            var count = 0;
+            await foreach (var _ in TreeDiff.DiffAsync(fresh.Nodes, null, c.Root, Ct)) count++;
+            Assert.Equal(c.Height, count);
+        }
+    }
 }

@@ -21,7 +21,11 @@ public readonly record struct Mutation(string Key, FileEntry? Value, bool Marker
 /// the changed keys are rewritten: k changes in an N-file tree write O(k log N) nodes.
 /// The new nodes are collected in <see cref="NewNodes"/> for the caller to persist with the commit.
 /// </summary>
-public sealed class TreeWriter(NodeCache cache)
+/// <remarks>
+/// <paramref name="pending"/>: the new nodes of an earlier chain of commits this one builds on, not stored yet
+/// (group commit builds the next chain while the previous one is being stored).
+/// </remarks>
+public sealed class TreeWriter(NodeCache cache, IReadOnlyDictionary<Hash, byte[]>? pending = null)
 {
     // Every commit rewrites the leaf and the internal nodes on the path to each changed key, so node
     // size is written (and hashed) once per small PUT: leaves are bounded by encoded bytes (a multipart
@@ -75,7 +79,7 @@ public sealed class TreeWriter(NodeCache cache)
     // so it must come from NewNodes if the bounded cache has already let it go.
     public ValueTask<Node> LoadAsync(Hash id, CancellationToken ct) =>
         cache.TryGet(id, out var hit) ? ValueTask.FromResult(hit)
-        : NewNodes.TryGetValue(id, out var fresh) ? ValueTask.FromResult(NodeCodec.Decode(fresh))
+        : NewNodes.TryGetValue(id, out var fresh) || pending?.TryGetValue(id, out fresh) == true ? ValueTask.FromResult(NodeCodec.Decode(fresh!))
         : cache.LoadAsync(id, ct);
 
     private async Task<List<ChildRef>> ApplyNodeAsync(Node node, ReadOnlyMemory<Mutation> muts, CancellationToken ct)
