@@ -187,8 +187,13 @@ public sealed partial class PostgresMetadataStore
     public async Task<int> DeleteCommitsAsync(IReadOnlyList<string> ids, long madeBeforeUnixMs, CancellationToken ct)
     {
         if (ids.Count == 0) return 0;
-        // One batch, one transaction: the version rows go with their commit, or neither does.
+        // One batch, one transaction: the version rows (and their tags) go with their commit, or none does.
         await using var batch = _ds.CreateBatch();
+        Add(batch, """
+            DELETE FROM object_tags t USING versions v, commits c
+            WHERE c.id = ANY(@ids) AND c.time < @t AND v.repo = c.repo AND v.commit_id = c.id
+              AND t.repo = v.repo AND t.key = v.key AND t.commit_id = v.commit_id
+            """, P("ids", NpgsqlDbType.Array | NpgsqlDbType.Text, ids.ToArray()), Long("t", madeBeforeUnixMs));
         Add(batch, """
             DELETE FROM versions v USING commits c
             WHERE c.id = ANY(@ids) AND c.time < @t AND v.repo = c.repo AND v.commit_id = c.id
@@ -196,7 +201,7 @@ public sealed partial class PostgresMetadataStore
         Add(batch, "DELETE FROM commits WHERE id = ANY(@ids) AND time < @t",
             P("ids", NpgsqlDbType.Array | NpgsqlDbType.Text, ids.ToArray()), Long("t", madeBeforeUnixMs));
         await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return batch.BatchCommands[1].RecordsAffected;
+        return batch.BatchCommands[2].RecordsAffected;
     }
 
     public async Task<bool> FreshenChunkAsync(Hash id, Func<CancellationToken, Task<bool>> touch, CancellationToken ct)

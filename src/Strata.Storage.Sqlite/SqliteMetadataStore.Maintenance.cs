@@ -211,15 +211,22 @@ public sealed partial class SqliteMetadataStore
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
+        // A version's tags go with it: found through its rows (versions_by_commit), each by its whole key.
+        using var tags = Cmd(c, """
+            DELETE FROM object_tags WHERE (repo, key, commit_id) IN
+                (SELECT repo, key, commit_id FROM versions WHERE repo=(SELECT repo FROM commits WHERE id=$id AND time < $t) AND commit_id=$id)
+            """, ("$t", madeBeforeUnixMs));
         using var versions = Cmd(c, "DELETE FROM versions WHERE repo=(SELECT repo FROM commits WHERE id=$id AND time < $t) AND commit_id=$id", ("$t", madeBeforeUnixMs));
         using var commits = Cmd(c, "DELETE FROM commits WHERE id=$id AND time < $t", ("$t", madeBeforeUnixMs));
-        versions.Transaction = commits.Transaction = tx;
+        tags.Transaction = versions.Transaction = commits.Transaction = tx;
+        var pt = tags.Parameters.Add("$id", SqliteType.Text);
         var pv = versions.Parameters.Add("$id", SqliteType.Text);
         var pc = commits.Parameters.Add("$id", SqliteType.Text);
         var n = 0;
         foreach (var id in ids)
         {
-            pv.Value = pc.Value = id;
+            pt.Value = pv.Value = pc.Value = id;
+            tags.ExecuteNonQuery();
             versions.ExecuteNonQuery();
             n += commits.ExecuteNonQuery();
         }

@@ -89,6 +89,23 @@ public abstract partial class MetadataStoreContract
     }
 
     [Fact]
+    public async Task TagsOfCommitsThatGcDeletesGoWithThem()
+    {
+        Assert.True(await Store.CreateBranchAsync("r", "master", null, T0, Ct));
+        List<KeyValuePair<string, string>> tags = [new("team", "ml")];
+        var gone = Commit("r", 1);
+        var kept = Commit("r", 2, parent: gone.Id);
+        VersionRow Row(CommitInfo c, string key) => new(key, c.Id, c.Height, false, 1, "e", c.TimeUnixMs) { Tags = tags };
+        Assert.True(await Store.TryCommitChainAsync("master", null,
+            [new NewCommit(gone, [Row(gone, "a"), Row(gone, "b")]), new NewCommit(kept, [Row(kept, "a")])], [], 999, Ct));
+        Assert.Equal(1, await Store.DeleteCommitsAsync([gone.Id], gone.TimeUnixMs + 1, Ct));
+        // No tag row is left behind for a version whose commit is gone; the other commit's stay.
+        Assert.Empty(await Store.GetObjectTagsAsync("r", "a", gone.Id, Ct));
+        Assert.Empty(await Store.GetObjectTagsAsync("r", "b", gone.Id, Ct));
+        Assert.Equal(tags, await Store.GetObjectTagsAsync("r", "a", kept.Id, Ct));
+    }
+
+    [Fact]
     public async Task BucketConfigurationIsKeptPerBranchAndKindAndGoesWithTheBranch()
     {
         Assert.True(await Store.CreateBranchAsync("r", "master", null, T0, Ct));
