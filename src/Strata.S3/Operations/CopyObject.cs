@@ -31,7 +31,8 @@ public static class CopyObject
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
         var headers = directive == "REPLACE" ? ObjectHeaders.FromRequest(r.Http.Request) : src.Entry.Headers;
         var conditional = r.Header("If-Match") is not null || r.Header("If-None-Match") is not null;
-        var tags = replacedTags ?? await r.Store.Meta.GetObjectTagsAsync(src.Bucket.Repo, src.Key, src.Entry.CommitId, r.Ct).ConfigureAwait(false);
+        var tags = replacedTags ?? (src.MayHaveTags
+            ? await r.Store.Meta.GetObjectTagsAsync(src.Bucket.Repo, src.Key, src.Entry.CommitId, r.Ct).ConfigureAwait(false) : []);
         FileEntry? written = null;
         var commit = await r.Store.CommitAsync(bucket, async ctx =>
         {

@@ -6,6 +6,9 @@ namespace Strata.S3.Operations;
 /// <summary>The object named by x-amz-copy-source (<c>[/]bucket/key[?versionId=v]</c>, URL-encoded), resolved to its file entry.</summary>
 public sealed record CopySource(BucketRef Bucket, string Key, string? VersionId, FileEntry Entry)
 {
+    /// <summary>False when the source's repo has never had object tags: there are none to copy.</summary>
+    public bool MayHaveTags { get; init; } = true;
+
     /// <summary>Splits the header into bucket, key and version; a header that names no object is an S3 error.</summary>
     public static (BucketRef Bucket, string Key, string? Version) Parse(string? header)
     {
@@ -41,6 +44,6 @@ public sealed record CopySource(BucketRef Bucket, string Key, string? VersionId,
         {
             throw new S3Exception(S3ErrorCode.PreconditionFailed);
         }
-        return new CopySource(bucket, key, version, entry);
+        return new CopySource(bucket, key, version, entry) { MayHaveTags = snap.MayHaveObjectTags };
     }
 }
