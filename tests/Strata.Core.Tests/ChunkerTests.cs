@@ -109,14 +109,17 @@ public class ChunkerTests
     }
 
     [Theory]
-    [InlineData(1, 1 << 20, 3 << 20)]
-    [InlineData(2, 1, 5000)]
-    [InlineData(3, 4 << 20, 4 << 20)]
-    [InlineData(4, 1, 256 << 10)] // the reads of a multipart seam (PartSeams)
-    public void StreamingScanCutsWhereCutDoes(int seed, int minBlock, int maxBlock)
+    [InlineData(1, 1 << 20, 3 << 20, 0, 0, 0)]
+    [InlineData(2, 1, 5000, 0, 0, 0)]
+    [InlineData(3, 4 << 20, 4 << 20, 0, 0, 0)]
+    [InlineData(4, 1, 256 << 10, 0, 0, 0)] // the reads of a multipart seam (PartSeams)
+    [InlineData(5, 1, 3000, 4096, 4096, 4096)] // fixed-size chunks: every cut is at the maximum
+    [InlineData(6, 1, 3000, 4096, 4096, 16384)]
+    [InlineData(7, 100, 9000, 1024, 8192, 8192)]
+    public void StreamingScanCutsWhereCutDoes(int seed, int minBlock, int maxBlock, int min, int avg, int max)
     {
-        var cdc = FastCdc.Default;
-        var data = RandomBytes(24 << 20, seed);
+        var cdc = min == 0 ? FastCdc.Default : new FastCdc(min, avg, max);
+        var data = RandomBytes(min == 0 ? 24 << 20 : 1 << 20, seed);
         var rnd = new Random(seed);
         var cuts = new List<int>();
         var state = default(CdcState);

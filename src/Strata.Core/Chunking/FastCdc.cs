@@ -60,6 +60,11 @@ public sealed class FastCdc
             // The first MinSize bytes of a chunk are never a cut point and are not hashed.
             i = Math.Min(data.Length, MinSize - pos);
             pos += i;
+            if (pos == MaxSize) // MinSize == MaxSize: fixed-size chunks, cut without hashing
+            {
+                state = default;
+                return i;
+            }
         }
         var h = state.Hash;
         for (; i < data.Length; i++, pos++)
