@@ -285,13 +285,14 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             {
                 lock (queue)
                 {
-                    if (queue.Pending.Count == 0)
+                    // Emptiness and the end of draining under one lock: a writer arriving after it starts a drain.
+                    if (TakePending(queue) is not { } taken)
                     {
                         queue.Draining = false;
                         return;
                     }
+                    group = taken;
                 }
-                group = TakePending(queue)!;
             }
             carried = null;
             var gate = BranchGate(bucket.Repo, bucket.Branch);
