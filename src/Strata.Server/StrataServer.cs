@@ -52,7 +52,15 @@ public sealed class StrataServer : IAsyncDisposable
         var dataDir = Path.GetFullPath(o.DataDir);
         Directory.CreateDirectory(dataDir);
         var backends = await Backends.OpenAsync(o, dataDir, ct).ConfigureAwait(false);
-        var builder = WebApplication.CreateSlimBuilder();
+        // The host's default configuration watches appsettings.json under the content root, which is
+        // the working directory, where the data dir usually is: its file watcher is recursive, so it
+        // put an inotify watch on every chunk directory and woke for every chunk and WAL write. Strata
+        // reads no appsettings.json, so nothing is watched and the content root is the program's own.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         ConfigureLogging(builder.Logging, o);
         // SIGTERM: stop accepting, let requests in flight finish within the grace, then abort the rest.
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = o.ShutdownGrace);

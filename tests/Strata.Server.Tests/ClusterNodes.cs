@@ -97,6 +97,10 @@ public sealed class StrataNode(ClusterBackends? backends, string name, params st
     public bool Quiet { get; init; } = true;
     /// <summary>Environment for the process (e.g. a test hook).</summary>
     public Dictionary<string, string> Environment { get; } = [];
+    /// <summary>Run with the data dir as the working directory (as `strata serve` on its default `./strata-data` is run from its parent).</summary>
+    public bool RunInDataDir { get; init; }
+    /// <summary>The running process's id.</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("not started");
     public int Port { get; } = FreePort();
     public int AdminPort { get; } = FreePort();
     public string Endpoint => $"http://127.0.0.1:{Port}";
@@ -137,6 +141,7 @@ public sealed class StrataNode(ClusterBackends? backends, string name, params st
             ArgumentList = { StrataDll, "serve", "--data-dir", DataDir, "--port", $"{Port}", "--admin-port", $"{AdminPort}" },
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        if (RunInDataDir) psi.WorkingDirectory = DataDir;
         if (Quiet) psi.ArgumentList.Add("--quiet");
         if (backends is not null)
         {
