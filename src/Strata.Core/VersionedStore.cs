@@ -78,22 +78,9 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         await meta.DeleteBucketConfigsAsync(repo, branch, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The branch as readers may see it: its head is durable.</summary>
     public async Task<BranchInfo> GetBranchAsync(string repo, string branch, CancellationToken ct) =>
-        await ReadBranchAsync(repo, branch, ct).ConfigureAwait(false)
+        Observe(await meta.GetBranchAsync(repo, branch, ct).ConfigureAwait(false))
         ?? throw new StrataException(StoreError.NoSuchBranch, $"branch {branch} of repo {repo} does not exist");
-
-    /// <summary>
-    /// A branch read for a reader: once the head it shows is durable (a group's commits are visible while
-    /// they are synced; see <see cref="IMetadataStore.TryCommitChainUnsyncedAsync"/>), so that a machine
-    /// crash cannot take back what a client saw.
-    /// </summary>
-    private async Task<BranchInfo?> ReadBranchAsync(string repo, string branch, CancellationToken ct)
-    {
-        var br = Observe(await meta.GetBranchAsync(repo, branch, ct).ConfigureAwait(false));
-        await meta.WhenDurableAsync(ct).ConfigureAwait(false);
-        return br;
-    }
 
     private readonly ConcurrentDictionary<string, long> _purgesSeen = new();
 
@@ -163,7 +150,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             start = snap.Commit;
         else if (start is null && Names.IsValidName(expr.Base))
         {
-            var br = await ReadBranchAsync(snap.Bucket.Repo, expr.Base, ct).ConfigureAwait(false);
+            var br = Observe(await meta.GetBranchAsync(snap.Bucket.Repo, expr.Base, ct).ConfigureAwait(false));
             if (br?.Head is not null) start = await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
         }
         if (start is not null && start.Repo == snap.Bucket.Repo)
@@ -189,7 +176,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             start = c;
         else
         {
-            var br = await ReadBranchAsync(repo, expr.Base, ct).ConfigureAwait(false)
+            var br = Observe(await meta.GetBranchAsync(repo, expr.Base, ct).ConfigureAwait(false))
                 ?? throw new StrataException(StoreError.NoSuchVersion, $"'{expr.Base}' is neither a branch nor a commit of repo {repo}");
             if (br.Head is null)
                 return expr.Back == 0 && expr.FromFirst is null ? null : throw new StrataException(StoreError.NoSuchVersion, $"branch {expr.Base} has no commits");
@@ -366,14 +353,12 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             ready = null;
             if (chain is null)
             {
-                // The newest head, durable or not: these writers are acknowledged after it is.
-                var br = Observe(await meta.GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false))
-                    ?? throw new StrataException(StoreError.NoSuchBranch, $"branch {bucket.Branch} of repo {bucket.Repo} does not exist");
+                var br = await GetBranchAsync(bucket.Repo, bucket.Branch, ct).ConfigureAwait(false);
                 var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
                 chain = await BuildChainAsync(bucket, group, head, ct).ConfigureAwait(false);
             }
             var storing = chain.Own.Count == 0 ? Task.FromResult(true)
-                : Task.Run(() => meta.TryCommitChainUnsyncedAsync(bucket.Branch, chain.Base?.Id, chain.Own, chain.Writer.NewNodes, group.Min(w => w.ProtectedSince), ct), ct);
+                : Task.Run(() => meta.TryCommitChainAsync(bucket.Branch, chain.Base?.Id, chain.Own, chain.Writer.NewNodes, group.Min(w => w.ProtectedSince), ct), ct);
             // Meanwhile the writers that queued up are built on top of this chain: SQLite stores on a pool
             // thread, so building the next chain overlaps this one's transaction and fsync.
             // Every writer that arrives until the store ends joins the next group, as it would without
@@ -418,10 +403,8 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
                     StoreMetrics.Commits.Add(chain.Own.Count);
                     StoreMetrics.GroupSize.Record(chain.Own.Count);
                 }
-                // The next chain is stored while this one is synced; its writers hear once it is durable.
-                var durable = chain.Own.Count > 0 ? meta.WhenDurableAsync(ct) : Task.CompletedTask;
-                if (durable.IsCompletedSuccessfully) Acknowledge(chain.Outcomes);
-                else _ = AcknowledgeWhenDurableAsync(durable, chain.Outcomes);
+                foreach (var (w, commit, error) in chain.Outcomes)
+                    if (error is null) w.Done.TrySetResult(commit); else w.Done.TrySetException(error);
                 if (next is not null && next.Count < MaxGroup && TakePending(queue, MaxGroup - next.Count) is { } last)
                 {
                     next.AddRange(last);
@@ -436,27 +419,6 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         foreach (var w in group)
             w.Done.TrySetException(new StrataException(StoreError.ConflictRetriesExhausted, "too many concurrent writers on this branch; try again"));
         return null;
-    }
-
-    private static void Acknowledge(List<(PendingWrite Write, CommitInfo? Commit, Exception? Error)> outcomes)
-    {
-        foreach (var (w, commit, error) in outcomes)
-            if (error is null) w.Done.TrySetResult(commit); else w.Done.TrySetException(error);
-    }
-
-    private static async Task AcknowledgeWhenDurableAsync(Task durable, List<(PendingWrite Write, CommitInfo? Commit, Exception? Error)> outcomes)
-    {
-        try
-        {
-            await durable.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            // Stored but maybe not durable: as after a crash, the writers cannot be told it is.
-            foreach (var o in outcomes) o.Write.Done.TrySetException(e);
-            return;
-        }
-        Acknowledge(outcomes);
     }
 
     private async Task<Chain> BuildChainAsync(BucketRef bucket, List<PendingWrite> group, CommitInfo? head, CancellationToken ct)

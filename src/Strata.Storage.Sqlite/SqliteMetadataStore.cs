@@ -13,11 +13,9 @@ namespace Strata.Storage.Sqlite;
 public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, IDisposable
 {
     private readonly string _cs;
-    private readonly WalSync _wal;
 
     public SqliteMetadataStore(string path)
     {
-        _wal = new WalSync(Path.GetFullPath(path) + "-wal");
         _cs = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
         using var c = Open();
         Exec(c, """
@@ -103,16 +101,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, 
         using var r = cmd.ExecuteReader();
         var list = new List<BranchInfo>();
         while (r.Read()) list.Add(ReadBranch(r));
-        return Durable<IReadOnlyList<BranchInfo>>(list, ct);
-    }
-
-    /// <summary>What was read, once every commit it may show is durable (see <see cref="WalSync"/>).</summary>
-    private Task<T> Durable<T>(T read, CancellationToken ct) => _wal.Behind ? AfterSyncAsync(read, ct) : Task.FromResult(read);
-
-    private async Task<T> AfterSyncAsync<T>(T read, CancellationToken ct)
-    {
-        await _wal.WhenDurableAsync(ct).ConfigureAwait(false);
-        return read;
+        return Task.FromResult<IReadOnlyList<BranchInfo>>(list);
     }
 
     // Branch reads (one per request) go through one connection that never writes, with prepared
@@ -125,10 +114,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, 
     private readonly Dictionary<(string Repo, string Name), BranchInfo> _branches = [];
     private const int MaxCachedBranches = 4096;
 
-    // Not held back for the WAL's sync: a writer builds on the newest head; readers wait (IMetadataStore.GetBranchAsync).
-    public Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct) => Task.FromResult(ReadBranch(repo, branch));
-
-    private BranchInfo? ReadBranch(string repo, string branch)
+    public Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct)
     {
         lock (_branchLock)
         {
@@ -151,25 +137,20 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, 
                 _branches.Clear();
                 _branchVersion = version;
             }
-            if (_branches.TryGetValue((repo, branch), out var cached)) return cached;
+            if (_branches.TryGetValue((repo, branch), out var cached)) return Task.FromResult<BranchInfo?>(cached);
             _readBranch!.Parameters["$r"].Value = repo;
             _readBranch.Parameters["$b"].Value = branch;
             using var r = _readBranch.ExecuteReader();
-            if (!r.Read()) return null;
+            if (!r.Read()) return Task.FromResult<BranchInfo?>(null);
             var found = ReadBranch(r) with { MayHaveObjectTags = r.GetInt64(6) != 0 };
             if (_branches.Count < MaxCachedBranches) _branches[(repo, branch)] = found;
-            return found;
+            return Task.FromResult<BranchInfo?>(found);
         }
     }
 
     /// <summary>Closes the branch-read connection (pooled connections are the pool's).</summary>
     public void Dispose()
     {
-        lock (_writerLock)
-        {
-            _writer?.Dispose();
-            _writer = null;
-        }
         lock (_branchLock)
         {
             _dataVersion?.Dispose();
@@ -252,69 +233,17 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, 
     {
         using var c = Open();
         using var tx = c.BeginTransaction(); // BEGIN IMMEDIATE: ordered with the GC cutoff's publication
-        return Task.FromResult(CommitChain(c, tx, branch, expectedHead, chain, nodes, protectedSinceUnixMs));
-    }
-
-    // Chains are stored through one connection kept for them: SQLite drops a connection's page cache
-    // whenever another one wrote, so pooled connections taking turns re-read every index page they
-    // touch (16 reads per small PUT, measured); this one's cache stays warm while it is the only writer.
-    // It commits without an fsync (synchronous=NORMAL): _wal syncs the WAL after the write lock is
-    // released, and readers wait for that (see WalSync).
-    private readonly Lock _writerLock = new();
-    private SqliteConnection? _writer;
-
-    public Task<bool> TryCommitChainUnsyncedAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
-        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
-    {
-        lock (_writerLock)
-        {
-            if (_writer is null)
-            {
-                // Not pooled: its settings differ from every pooled connection's.
-                var w = new SqliteConnection(new SqliteConnectionStringBuilder(_cs) { Pooling = false }.ToString());
-                w.Open();
-                Exec(w, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-65536;");
-                _writer = w;
-            }
-            try
-            {
-                using var tx = _writer.BeginTransaction();
-                _wal.Begin();
-                try
-                {
-                    return Task.FromResult(CommitChain(_writer, tx, branch, expectedHead, chain, nodes, protectedSinceUnixMs));
-                }
-                finally
-                {
-                    _wal.Finished();
-                }
-            }
-            catch (SqliteException)
-            {
-                // A connection that failed is not trusted again; the next chain opens a new one.
-                _writer.Dispose();
-                _writer = null;
-                throw;
-            }
-        }
-    }
-
-    public Task WhenDurableAsync(CancellationToken ct) => _wal.WhenDurableAsync(ct);
-
-    private static bool CommitChain(SqliteConnection c, SqliteTransaction tx, string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
-        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs)
-    {
         RequireNotExpired(c, tx, protectedSinceUnixMs);
         if (!CasHead(c, tx, branch, expectedHead, chain[^1].Commit.Repo, chain[^1].Commit.Id)
             || (expectedHead is not null && chain[0].Base is { } b && !RootIs(c, tx, expectedHead, b.Root)))
         {
             tx.Rollback();
-            return false;
+            return Task.FromResult(false);
         }
         InsertNodes(c, tx, nodes);
         foreach (var n in chain) InsertCommit(c, tx, n.Commit, n.Versions);
         tx.Commit();
-        return true;
+        return Task.FromResult(true);
     }
 
     private static bool CasHead(SqliteConnection c, SqliteTransaction tx, string branch, string? expected, string repo, string id)
@@ -611,7 +540,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, 
         using var r = cmd.ExecuteReader();
         var list = new List<VersionRow>();
         while (r.Read()) list.Add(ReadVersion(r));
-        return Durable<IReadOnlyList<VersionRow>>(list, ct);
+        return Task.FromResult<IReadOnlyList<VersionRow>>(list);
     }
 
     public Task<VersionRow?> GetVersionAsync(string repo, string key, string commitId, CancellationToken ct)
@@ -620,6 +549,6 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, 
         using var cmd = Cmd(c, "SELECT key, commit_id, height, is_delete, size, etag, modified FROM versions WHERE repo=$r AND commit_id=$c AND key=$k",
             ("$r", repo), ("$c", commitId), ("$k", key));
         using var r = cmd.ExecuteReader();
-        return Durable(r.Read() ? ReadVersion(r) : null, ct);
+        return Task.FromResult(r.Read() ? ReadVersion(r) : null);
     }
 }

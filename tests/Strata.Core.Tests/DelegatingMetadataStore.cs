@@ -14,9 +14,6 @@ internal abstract class DelegatingMetadataStore(IMetadataStore inner) : IMetadat
     public virtual Task<long?> TryPurgeAsync(PurgeChange purge, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct) => inner.TryPurgeAsync(purge, nodes, protectedSinceUnixMs, ct);
     public virtual Task<bool> WasPurgedAsync(string repo, string key, string versionId, CancellationToken ct) => inner.WasPurgedAsync(repo, key, versionId, ct);
     public virtual Task<CommitInfo?> GetCommitAsync(string id, CancellationToken ct) => inner.GetCommitAsync(id, ct);
-    // Through this store's own TryCommitChainAsync, so that tests overriding it see every chain.
-    public virtual Task<bool> TryCommitChainUnsyncedAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct) => TryCommitChainAsync(branch, expectedHead, chain, nodes, protectedSinceUnixMs, ct);
-    public virtual Task WhenDurableAsync(CancellationToken ct) => inner.WhenDurableAsync(ct);
     public virtual Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain, IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct) => inner.TryCommitChainAsync(branch, expectedHead, chain, nodes, protectedSinceUnixMs, ct);
     public virtual Task<IReadOnlyList<VersionRow>> ListVersionsAsync(string repo, string prefix, string keyMarker, long heightMarker, int limit, CancellationToken ct) => inner.ListVersionsAsync(repo, prefix, keyMarker, heightMarker, limit, ct);
     public virtual Task<VersionRow?> GetVersionAsync(string repo, string key, string commitId, CancellationToken ct) => inner.GetVersionAsync(repo, key, commitId, ct);

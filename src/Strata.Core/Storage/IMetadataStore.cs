@@ -7,10 +7,6 @@ namespace Strata.Core.Storage;
 public partial interface IMetadataStore
 {
     Task<IReadOnlyList<BranchInfo>> ListBranchesAsync(CancellationToken ct);
-    /// <summary>
-    /// The branch; its head may be a commit not yet durable (<see cref="TryCommitChainUnsyncedAsync"/>):
-    /// what is shown to a reader waits for <see cref="WhenDurableAsync"/> first. Other reads wait themselves.
-    /// </summary>
     Task<BranchInfo?> GetBranchAsync(string repo, string branch, CancellationToken ct);
     Task<bool> RepoExistsAsync(string repo, CancellationToken ct);
 
@@ -36,19 +32,6 @@ public partial interface IMetadataStore
     /// </summary>
     Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
         IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct);
-
-    /// <summary>
-    /// <see cref="TryCommitChainAsync"/>, except that it may return before the chain is durable: the caller
-    /// acknowledges none of its writes until <see cref="WhenDurableAsync"/>, called after this returned,
-    /// completes. A store can so sync one chain while the next is stored; one whose commits are durable
-    /// when they return need not override it.
-    /// </summary>
-    Task<bool> TryCommitChainUnsyncedAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
-        IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct) =>
-        TryCommitChainAsync(branch, expectedHead, chain, nodes, protectedSinceUnixMs, ct);
-
-    /// <summary>Completes when every commit this store made before the call is durable; faults if that cannot be done.</summary>
-    Task WhenDurableAsync(CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>One new commit on the head: <see cref="TryCommitChainAsync"/> with a chain of one.</summary>
     Task<bool> TryCommitAsync(string branch, string? expectedHead, CommitInfo commit,
