@@ -31,6 +31,8 @@ trap 'kill ${pids[*]} 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 S=http://127.0.0.1:30720 N=http://127.0.0.1:30722 R=http://127.0.0.1:30723
 
 strata() { # data-dir: starts Strata on :30720
+  # A server left on the port would answer in its place (and this one would fail to bind).
+  if curl -s -o /dev/null "$S/"; then echo "port 30720 is already in use: stop what listens there first"; exit 1; fi
   dotnet "$dll" serve --data-dir "$1" --port 30720 --admin-port 30721 --no-auth --quiet >"$1.log" 2>&1 &
   spid=$!; pids+=($spid)
   for _ in $(seq 150); do curl -s -o /dev/null "$S/" && return; sleep 0.2; done
