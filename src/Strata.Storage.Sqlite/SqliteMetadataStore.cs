@@ -54,10 +54,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, 
             """);
         MigrateColumns(c);
         Migrate(c);
-        _checkpointer = new Checkpointer(_cs);
     }
-
-    private readonly Checkpointer _checkpointer;
 
     // Physical connections (pooled ones come back) already set up: the pragmas are per connection and
     // stay, so they run once per connection instead of before every statement.
@@ -72,8 +69,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, 
             // A checkpoint copies every page changed since the last one into the database file: at 32 MiB of
             // WAL instead of SQLite's 4 MiB, pages that many commits touch (index pages, the branch row) are
             // copied once per checkpoint rather than once per few commits (~20% fewer bytes per small PUT).
-            // _checkpointer does that off the commit path; a connection's own checkpoint is the backstop.
-            Exec(c, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=65536;");
+            Exec(c, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=8192;");
             _setUp.AddOrUpdate(h, h);
         }
         return c;
@@ -155,7 +151,6 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, 
     /// <summary>Closes the branch-read connection (pooled connections are the pool's).</summary>
     public void Dispose()
     {
-        _checkpointer.Dispose();
         lock (_branchLock)
         {
             _dataVersion?.Dispose();
@@ -248,8 +243,6 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IAccessStore, 
         InsertNodes(c, tx, nodes);
         foreach (var n in chain) InsertCommit(c, tx, n.Commit, n.Versions);
         tx.Commit();
-        // Roughly the pages written: a node each, a commit's row and its version rows' index entries.
-        _checkpointer.Committed(nodes.Count + 5 * chain.Count + 2);
         return Task.FromResult(true);
     }
 
