@@ -365,12 +365,13 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             // building ahead, so groups stay as large (and transactions as few) as they were.
             List<PendingWrite>? next = null;
             Chain? nextChain = null;
-            while (chain.Own.Count > 0)
+            // A full next group takes no more writers: the store is all there is left to wait for.
+            while (chain.Own.Count > 0 && (next?.Count ?? 0) < MaxGroup)
             {
                 Task arrival;
                 lock (queue)
                 {
-                    if (queue.Pending.Count == 0 || (next?.Count ?? 0) >= MaxGroup)
+                    if (queue.Pending.Count == 0)
                     {
                         queue.Waiting ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                         arrival = queue.Waiting.Task;

@@ -198,10 +198,10 @@ public sealed partial class PostgresMetadataStore
             DELETE FROM versions v USING commits c
             WHERE c.id = ANY(@ids) AND c.time < @t AND v.repo = c.repo AND v.commit_id = c.id
             """, P("ids", NpgsqlDbType.Array | NpgsqlDbType.Text, ids.ToArray()), Long("t", madeBeforeUnixMs));
-        Add(batch, "DELETE FROM commits WHERE id = ANY(@ids) AND time < @t",
+        var commits = Add(batch, "DELETE FROM commits WHERE id = ANY(@ids) AND time < @t",
             P("ids", NpgsqlDbType.Array | NpgsqlDbType.Text, ids.ToArray()), Long("t", madeBeforeUnixMs));
         await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        return batch.BatchCommands[2].RecordsAffected;
+        return commits.RecordsAffected;
     }
 
     public async Task<bool> FreshenChunkAsync(Hash id, Func<CancellationToken, Task<bool>> touch, CancellationToken ct)
