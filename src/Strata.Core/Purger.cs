@@ -166,6 +166,7 @@ public sealed class Purger(VersionedStore store, TimeProvider clock)
 
         // One walk down each branch, one rewrite per commit with every key range covering it.
         var changes = new Dictionary<string, (CommitInfo Commit, Dictionary<string, FileEntry?> Keys)>(StringComparer.Ordinal);
+        var walked = new Dictionary<string, CommitInfo>(StringComparer.Ordinal);
         foreach (var (name, list) in ranges)
         {
             if (list.Count == 0) continue;
@@ -174,6 +175,7 @@ public sealed class Purger(VersionedStore store, TimeProvider clock)
             var lowest = list.Min(x => x.Low);
             while (walk is not null && walk.Height >= lowest)
             {
+                walked[walk.Id] = walk;
                 foreach (var range in list)
                     if (walk.Height >= range.Low && walk.Height < range.High)
                     {
@@ -191,6 +193,13 @@ public sealed class Purger(VersionedStore store, TimeProvider clock)
             var root = await writer.ApplyAsync(commit.Root, keys.Select(k => new Mutation(k.Key, k.Value)), ct).ConfigureAwait(false);
             if (root != commit.Root) rewrites.Add(new RootRewrite(id, commit.Root, root));
         }
+        // A commit stored as an overlay reads through its base tree. Where the purge rewrote that tree the overlay
+        // need not hold the version (it changed the key), but its base still reaches the bytes: it is made whole.
+        var gone = rewrites.Where(r => r.OldRoot is not null).Select(r => r.OldRoot!.Value).ToHashSet();
+        foreach (var (id, commit) in walked)
+            if (!changes.ContainsKey(id) && commit.Root is { } r && gone.Count > 0
+                && await store.Nodes.LoadAsync(r, ct).ConfigureAwait(false) is { IsOverlay: true, Base: { } b } && gone.Contains(b))
+                rewrites.Add(new RootRewrite(id, r, await writer.ApplyAsync(r, [], ct).ConfigureAwait(false)));
 
         var audit = new List<AuditEntry>();
         foreach (var v in valid)

@@ -357,8 +357,9 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
                 var head = br.Head is null ? null : await Commits.GetAsync(br.Head, ct).ConfigureAwait(false);
                 chain = await BuildChainAsync(bucket, group, head, ct).ConfigureAwait(false);
             }
+            var nodes = await chain.SealAsync(ct).ConfigureAwait(false);
             var storing = chain.Own.Count == 0 ? Task.FromResult(true)
-                : Task.Run(() => meta.TryCommitChainAsync(bucket.Branch, chain.Base?.Id, chain.Own, chain.Writer.NewNodes, group.Min(w => w.ProtectedSince), ct), ct);
+                : Task.Run(() => meta.TryCommitChainAsync(bucket.Branch, chain.Base?.Id, chain.Own, nodes, group.Min(w => w.ProtectedSince), ct), ct);
             // Meanwhile the writers that queued up are built on top of this chain: SQLite stores on a pool
             // thread, so building the next chain overlaps this one's transaction and fsync.
             // Every writer that arrives until the store ends joins the next group, as it would without
@@ -478,6 +479,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             var skip = await SkipInChainAsync(chain.Head, chain, parent, ct).ConfigureAwait(false);
             var commit = new CommitInfo(context.Id, bucket.Repo, parent?.Id, root, (parent?.Height ?? 0) + 1, skip, now, w.Message);
             chain.Own.Add(new NewCommit(commit, VersionRows(mutations, commit)) { Base = chain.Own.Count == 0 ? new ParentRoot(chain.Base?.Root) : null });
+            chain.Steps.Add(new ChainOverlays.Step(root, mutations));
             chain.Outcomes.Add((w, commit, null));
             parent = commit;
         }
@@ -494,9 +496,30 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         public List<NewCommit> Own { get; } = [];
         public TreeWriter Writer => writer;
         public List<(PendingWrite Write, CommitInfo? Commit, Exception? Error)> Outcomes { get; } = [];
+        public List<ChainOverlays.Step> Steps { get; } = [];
 
         /// <summary>The commit this chain builds on: the branch head it expects when it is stored.</summary>
         public CommitInfo? Base => prior.Count > 0 ? prior[^1].Commit : head;
+
+        /// <summary>
+        /// Gives the commits before the last their overlay roots (see <see cref="ChainOverlays"/>) and returns
+        /// the nodes to store. Called once, when the chain is about to be stored: nothing is built on it after.
+        /// </summary>
+        public async Task<IReadOnlyCollection<KeyValuePair<Hash, byte[]>>> SealAsync(CancellationToken ct)
+        {
+            var (roots, nodes) = await ChainOverlays.PlanAsync(Base?.Root, Steps, writer, ct).ConfigureAwait(false);
+            var sealedCommits = new Dictionary<string, CommitInfo>(StringComparer.Ordinal);
+            for (var i = 0; i < Own.Count; i++)
+            {
+                if (roots[i] == Own[i].Commit.Root) continue;
+                var c = Own[i].Commit with { Root = roots[i] };
+                Own[i] = Own[i] with { Commit = c };
+                sealedCommits[c.Id] = c;
+            }
+            for (var i = 0; i < Outcomes.Count; i++)
+                if (Outcomes[i].Commit is { } c && sealedCommits.TryGetValue(c.Id, out var s)) Outcomes[i] = Outcomes[i] with { Commit = s };
+            return nodes;
+        }
     }
 
     private static List<PendingWrite>? TakePending(BranchQueue queue, int max = MaxGroup)

@@ -127,6 +127,15 @@ public sealed class Reachability(IMetadataStore meta)
                             foreach (var (key, entry) in node.Entries) OnEntry(key, entry, where);
                         continue;
                     }
+                    if (node.IsOverlay)
+                    {
+                        // A commit stored as changes on a base tree: both are what it holds.
+                        if (OnEntry is not null)
+                            foreach (var (key, entry) in node.Changes)
+                                if (entry is not null) OnEntry(key, entry, where);
+                        if (node.Base is { } b && _nodes.Add(b)) next.Add((b, where));
+                        continue;
+                    }
                     string? after = where.KeysAfter;
                     foreach (var child in node.Children)
                     {

@@ -25,6 +25,17 @@ public sealed class NodeCache(IMetadataStore meta, long capacityBytes = 64L << 2
         return node;
     }
 
+    /// <summary>
+    /// A tree to walk: a stored root as it is, or an overlay's changes applied to its base in memory
+    /// (O(k log n) for k changes; the nodes made live as long as the returned loader).
+    /// </summary>
+    public async ValueTask<TreeRoot> ResolveAsync(Hash? root, CancellationToken ct)
+    {
+        if (root is not { } r || !(await LoadAsync(r, ct).ConfigureAwait(false)).IsOverlay) return new TreeRoot(root, LoadAsync);
+        var writer = new TreeWriter(this);
+        return new TreeRoot(await writer.ApplyAsync(root, [], ct).ConfigureAwait(false), writer.LoadAsync);
+    }
+
     public bool TryGet(Hash id, out Node node)
     {
         // Internal nodes first: every lookup passes through several of them, and through one leaf.
@@ -33,5 +44,8 @@ public sealed class NodeCache(IMetadataStore meta, long capacityBytes = 64L << 2
         return hit;
     }
 
-    public void Add(Hash id, Node node, int size) => (node.IsLeaf ? _leaves : _internal).Add(id, (node, size));
+    public void Add(Hash id, Node node, int size) => (node.Level > 0 ? _internal : _leaves).Add(id, (node, size)); // overlays with the leaves: old commits, rarely read
 }
+
+/// <summary>A tree's root and the loader for its nodes (see <see cref="NodeCache.ResolveAsync"/>).</summary>
+public readonly record struct TreeRoot(Hash? Root, Func<Hash, CancellationToken, ValueTask<Node>> Load);

@@ -7,12 +7,18 @@ namespace Strata.Core.Tree;
 public static class NodeCodec
 {
     private const byte Format = 1;
+    private const byte OverlayFormat = 2;
 
     public static byte[] Encode(Node node)
     {
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
+            if (node.IsOverlay)
+            {
+                WriteOverlay(w, node);
+                return ms.ToArray();
+            }
             w.Write(Format);
             w.Write7BitEncodedInt(node.Level);
             w.Write7BitEncodedInt(node.Length);
@@ -41,7 +47,9 @@ public static class NodeCodec
     public static Node Decode(byte[] data)
     {
         using var r = new BinaryReader(new MemoryStream(data, writable: false), Encoding.UTF8);
-        if (r.ReadByte() != Format) throw new StrataException(StoreError.Corrupt, "unknown tree node format");
+        var format = r.ReadByte();
+        if (format == OverlayFormat) return ReadOverlay(r);
+        if (format != Format) throw new StrataException(StoreError.Corrupt, "unknown tree node format");
         var level = r.Read7BitEncodedInt();
         var n = r.Read7BitEncodedInt();
         if (level == 0)
@@ -68,6 +76,36 @@ public static class NodeCodec
         foreach (var (k, v) in e.Checksums) n += 2 + k.Length + v.Length;
         foreach (var p in e.Parts) n += 6 + (p.Checksum?.Length ?? 0) + (p.Md5?.Length ?? 0);
         return n;
+    }
+
+    private static void WriteOverlay(BinaryWriter w, Node node)
+    {
+        w.Write(OverlayFormat);
+        w.Write(node.Base is not null);
+        if (node.Base is { } b) WriteHash(w, b);
+        w.Write7BitEncodedInt64(node.Count);
+        w.Write7BitEncodedInt64(node.Bytes);
+        w.Write7BitEncodedInt(node.Changes.Length);
+        foreach (var (key, e) in node.Changes)
+        {
+            w.Write(key);
+            w.Write(e is not null);
+            if (e is not null) WriteEntry(w, e);
+        }
+    }
+
+    private static Node ReadOverlay(BinaryReader r)
+    {
+        Hash? b = r.ReadBoolean() ? ReadHash(r) : null;
+        var count = r.Read7BitEncodedInt64();
+        var bytes = r.Read7BitEncodedInt64();
+        var changes = new KeyValuePair<string, FileEntry?>[r.Read7BitEncodedInt()];
+        for (var i = 0; i < changes.Length; i++)
+        {
+            var key = r.ReadString();
+            changes[i] = new(key, r.ReadBoolean() ? ReadEntry(r) : null);
+        }
+        return new Node(b, changes, count, bytes);
     }
 
     private static void WriteEntry(BinaryWriter w, FileEntry e)

@@ -9,6 +9,7 @@ namespace Strata.Core.Tree;
 public sealed class TreeCursor(NodeCache cache, Hash? root)
 {
     private readonly List<(Node Node, int Index)> _path = [];
+    private TreeRoot? _tree; // the root resolved (an overlay applied) at the first seek
 
     public KeyValuePair<string, FileEntry>? Current { get; private set; }
 
@@ -19,15 +20,16 @@ public sealed class TreeCursor(NodeCache cache, Hash? root)
     {
         _path.Clear();
         Current = null;
-        if (root is null) return false;
-        var node = await cache.LoadAsync(root.Value, ct).ConfigureAwait(false);
+        var tree = _tree ??= await cache.ResolveAsync(root, ct).ConfigureAwait(false);
+        if (tree.Root is not { } top) return false;
+        var node = await tree.Load(top, ct).ConfigureAwait(false);
         while (true)
         {
             var i = FirstMatch(node, atOrAfter);
             if (i == node.Length) return false;
             _path.Add((node, i));
             if (node.IsLeaf) break;
-            node = await cache.LoadAsync(node.Children[i].Id, ct).ConfigureAwait(false);
+            node = await tree.Load(node.Children[i].Id, ct).ConfigureAwait(false);
         }
         SetCurrent();
         return true;
@@ -45,7 +47,7 @@ public sealed class TreeCursor(NodeCache cache, Hash? root)
         var node = _path[depth].Node;
         while (!node.IsLeaf)
         {
-            node = await cache.LoadAsync(node.Children[_path[^1].Index].Id, ct).ConfigureAwait(false);
+            node = await _tree!.Value.Load(node.Children[_path[^1].Index].Id, ct).ConfigureAwait(false);
             _path.Add((node, 0));
         }
         SetCurrent();

@@ -27,8 +27,11 @@ public static class TreeDiff
     {
         var a = new Stack<Item>();
         var b = new Stack<Item>();
-        if (oldRoot is { } o) a.Push(new Item(o, (await cache.LoadAsync(o, ct).ConfigureAwait(false)).Level, null));
-        if (newRoot is { } n) b.Push(new Item(n, (await cache.LoadAsync(n, ct).ConfigureAwait(false)).Level, null));
+        // An overlay is diffed as the tree it stands for, its changes applied in memory.
+        var (oldTop, loadA) = await cache.ResolveAsync(oldRoot, ct).ConfigureAwait(false);
+        var (newTop, loadB) = await cache.ResolveAsync(newRoot, ct).ConfigureAwait(false);
+        if (oldTop is { } o) a.Push(new Item(o, (await loadA(o, ct).ConfigureAwait(false)).Level, null));
+        if (newTop is { } n) b.Push(new Item(n, (await loadB(n, ct).ConfigureAwait(false)).Level, null));
         while (a.Count > 0 || b.Count > 0)
         {
             if (a.Count > 0 && b.Count > 0)
@@ -44,8 +47,8 @@ public static class TreeDiff
                 if (x.IsRef || y.IsRef)
                 {
                     // Open the higher subtree first, so equal subtrees meet at the same level.
-                    if (x.IsRef && (!y.IsRef || x.Level >= y.Level)) await ExpandAsync(cache, a, ct).ConfigureAwait(false);
-                    else await ExpandAsync(cache, b, ct).ConfigureAwait(false);
+                    if (x.IsRef && (!y.IsRef || x.Level >= y.Level)) await ExpandAsync(loadA, a, ct).ConfigureAwait(false);
+                    else await ExpandAsync(loadB, b, ct).ConfigureAwait(false);
                     continue;
                 }
                 var (kx, ex) = x.Entry!.Value;
@@ -74,7 +77,7 @@ public static class TreeDiff
             var top = side.Peek();
             if (top.IsRef)
             {
-                await ExpandAsync(cache, side, ct).ConfigureAwait(false);
+                await ExpandAsync(side == a ? loadA : loadB, side, ct).ConfigureAwait(false);
                 continue;
             }
             side.Pop();
@@ -83,10 +86,10 @@ public static class TreeDiff
         }
     }
 
-    private static async Task ExpandAsync(NodeCache cache, Stack<Item> side, CancellationToken ct)
+    private static async Task ExpandAsync(Func<Hash, CancellationToken, ValueTask<Node>> load, Stack<Item> side, CancellationToken ct)
     {
         var top = side.Pop();
-        var node = await cache.LoadAsync(top.Id, ct).ConfigureAwait(false);
+        var node = await load(top.Id, ct).ConfigureAwait(false);
         if (node.IsLeaf)
             for (var i = node.Entries.Length - 1; i >= 0; i--) side.Push(new Item(default, 0, node.Entries[i]));
         else

@@ -11,6 +11,12 @@ public static class TreeReader
     {
         if (root is null) return null;
         var node = await load(root.Value, ct).ConfigureAwait(false);
+        while (node.IsOverlay)
+        {
+            if (node.TryGetChange(key, out var changed)) return changed;
+            if (node.Base is not { } b) return null;
+            node = await load(b, ct).ConfigureAwait(false);
+        }
         while (!node.IsLeaf)
             node = await load(node.Children[node.ChildFor(key)].Id, ct).ConfigureAwait(false);
         var i = node.EntryIndex(key);

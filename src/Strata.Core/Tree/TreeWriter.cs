@@ -37,14 +37,26 @@ public sealed class TreeWriter(NodeCache cache, IReadOnlyDictionary<Hash, byte[]
 
     public Dictionary<Hash, byte[]> NewNodes { get; } = [];
 
-    /// <summary>Returns the new root (null for an empty tree). Mutations may be in any order; the last one for a key wins.</summary>
+    /// <summary>The ids in <see cref="NewNodes"/> that are small files' content, not tree nodes.</summary>
+    public HashSet<Hash> InlineIds { get; } = [];
+
+    /// <summary>
+    /// Returns the new root (null for an empty tree). Mutations may be in any order; the last one for a key wins.
+    /// An overlay root is first made whole: the result is always a plain tree.
+    /// </summary>
     public async Task<Hash?> ApplyAsync(Hash? root, IEnumerable<Mutation> mutations, CancellationToken ct)
     {
+        if (root is { } r && await LoadAsync(r, ct).ConfigureAwait(false) is { IsOverlay: true } overlay)
+            root = await ApplyAsync(overlay.Base, overlay.Changes.Select(c => new Mutation(c.Key, c.Value)), ct).ConfigureAwait(false);
         var sorted = new SortedDictionary<string, FileEntry?>(KeyOrder.Instance);
         foreach (var m in mutations)
         {
             sorted[m.Key] = m.Value;
-            if (m is { Inline: { } blob, Value.Chunks: [var only] }) NewNodes[only.Id] = blob;
+            if (m is { Inline: { } blob, Value.Chunks: [var only] })
+            {
+                NewNodes[only.Id] = blob;
+                InlineIds.Add(only.Id);
+            }
         }
         var muts = sorted.Select(kv => new Mutation(kv.Key, kv.Value)).ToArray();
         if (muts.Length == 0) return root;
