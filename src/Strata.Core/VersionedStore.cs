@@ -479,7 +479,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
             var skip = await SkipInChainAsync(chain.Head, chain, parent, ct).ConfigureAwait(false);
             var commit = new CommitInfo(context.Id, bucket.Repo, parent?.Id, root, (parent?.Height ?? 0) + 1, skip, now, w.Message);
             chain.Own.Add(new NewCommit(commit, VersionRows(mutations, commit)) { Base = chain.Own.Count == 0 ? new ParentRoot(chain.Base?.Root) : null });
-            chain.Steps.Add(new ChainOverlays.Step(root, mutations));
+            chain.Steps.Add(new ChainOverlays.Step(commit.Id, root, mutations));
             chain.Outcomes.Add((w, commit, null));
             parent = commit;
         }

@@ -13,8 +13,18 @@ public static class ChainOverlays
 {
     public const long MaxOverlayBytes = 8192;
 
-    /// <summary>One commit of the chain: the root its writer built and the changes it made.</summary>
-    public readonly record struct Step(Hash? Root, IReadOnlyList<Mutation> Changes);
+    /// <summary>One commit of the chain: its id, the root its writer built and the changes it made.</summary>
+    public readonly record struct Step(string CommitId, Hash? Root, IReadOnlyList<Mutation> Changes);
+
+    /// <summary>
+    /// An overlay's id: its commit's id, then the low half of its hash. Content hashes land on random pages of the
+    /// node index, one page written per node; commit ids are time-ordered, so a chain's overlays share pages.
+    /// </summary>
+    public static Hash OverlayId(string commitId, byte[] data) =>
+        new(UInt128.Parse(commitId, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture), Hash.Of(data).Lo);
+
+    /// <summary>Whether stored bytes fit their id as an overlay (fsck: an overlay's id is not its whole hash).</summary>
+    public static bool FitsOverlayId(Hash id, byte[] data) => NodeCodec.IsOverlay(data) && Hash.Of(data).Lo == id.Lo;
 
     /// <summary>
     /// The root to store for each step (an overlay's id, or the step's own root) and the nodes to store:
@@ -30,7 +40,7 @@ public static class ChainOverlays
         long bytes = 0;
         for (var i = 0; i < steps.Count; i++)
         {
-            var (root, mutations) = steps[i];
+            var (commitId, root, mutations) = steps[i];
             roots[i] = root;
             foreach (var m in mutations)
             {
@@ -47,7 +57,7 @@ public static class ChainOverlays
             }
             var tree = await writer.LoadAsync(r, ct).ConfigureAwait(false);
             var data = NodeCodec.Encode(new Node(baseRoot, [.. changes], tree.Count, tree.Bytes));
-            var id = Hash.Of(data);
+            var id = OverlayId(commitId, data);
             nodes[id] = data;
             roots[i] = id;
         }

@@ -44,6 +44,9 @@ public static class NodeCodec
         return ms.ToArray();
     }
 
+    /// <summary>Whether the bytes are an overlay's (<see cref="Node.IsOverlay"/>), without decoding them.</summary>
+    public static bool IsOverlay(byte[] data) => data.Length > 0 && data[0] == OverlayFormat;
+
     public static Node Decode(byte[] data)
     {
         using var r = new BinaryReader(new MemoryStream(data, writable: false), Encoding.UTF8);
