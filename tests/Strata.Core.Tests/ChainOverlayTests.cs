@@ -173,6 +173,22 @@ public sealed class ChainOverlayTests : IDisposable
         expected.Add("new");
         Assert.Equal(expected.Order(StringComparer.Ordinal), listed);
         Assert.Empty((await _f.Fsck().RunAsync(Ct)).Problems);
+
+        // A chain built on the overlay commit stores its first tree whole, so its own overlays stand on a whole tree.
+        var writer = new TreeWriter(s.Nodes);
+        var steps = new List<ChainOverlays.Step>();
+        var root = at.Root;
+        for (var i = 0; i < 3; i++)
+        {
+            var m = new Mutation($"g{i}", MaintenanceFixture.Entry(await s.Content.WriteAsync(new MemoryStream(Body(i)), Ct), CommitId.New(), 0));
+            root = await writer.ApplyAsync(root, [m], Ct);
+            steps.Add(new ChainOverlays.Step(CommitId.New(), root, [m]));
+        }
+        var (roots, nodes) = await ChainOverlays.PlanAsync(at.Root, steps, writer, Ct);
+        Assert.Equal(steps[0].Root, roots[0]);
+        var second = NodeCodec.Decode(nodes[roots[1]!.Value]);
+        Assert.True(second.IsOverlay);
+        Assert.Equal(steps[0].Root, second.Base);
     }
 
     [Fact]

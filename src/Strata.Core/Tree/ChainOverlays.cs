@@ -38,6 +38,8 @@ public static class ChainOverlays
         var whole = new List<Hash>();
         var changes = new SortedDictionary<string, FileEntry?>(KeyOrder.Instance);
         long bytes = 0;
+        // A chain on an overlay (a branch made at an old commit) stores its first tree whole: overlays stand on whole trees.
+        var onOverlay = baseRoot is { } b && (await writer.LoadAsync(b, ct).ConfigureAwait(false)).IsOverlay;
         for (var i = 0; i < steps.Count; i++)
         {
             var (commitId, root, mutations) = steps[i];
@@ -48,8 +50,9 @@ public static class ChainOverlays
                 bytes += m.Value is { } v ? NodeCodec.EstimateSize(m.Key, v) : m.Key.Length + 3;
             }
             if (root is not { } r) continue; // an empty tree stores nothing
-            if (i == steps.Count - 1 || bytes > MaxOverlayBytes)
+            if (i == steps.Count - 1 || bytes > MaxOverlayBytes || onOverlay)
             {
+                onOverlay = false;
                 whole.Add(r);
                 (baseRoot, bytes) = (r, 0);
                 changes.Clear();

@@ -13,7 +13,8 @@ public readonly record struct ChildRef(string MaxKey, Hash Id, long Count, long 
 /// with a few keys changed (<see cref="Changes"/>, null values removed). Group commit stores the
 /// intermediate commits of a chain as overlays on the chain's base instead of whole rewritten paths;
 /// readers go through <see cref="NodeCache.ResolveAsync"/>, <see cref="TreeReader"/> or <see cref="TreeWriter"/>,
-/// which apply the changes. An overlay's base is never an overlay.
+/// which apply the changes. Group commit gives every overlay a whole tree as its base (readers would follow
+/// a chain of overlays all the same).
 /// </remarks>
 public sealed class Node
 {
