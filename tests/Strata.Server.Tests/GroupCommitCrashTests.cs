@@ -8,7 +8,8 @@ namespace Strata.Server.Tests;
 /// <summary>
 /// The embedded server is killed with SIGKILL while 16 writers put small objects into one branch, so
 /// that their commits are folded into groups stored with one transaction: every PUT that was answered
-/// 200 is there after a restart, at the version it was given, with its bytes.
+/// 200 is there after a restart, at the version it was given, with its bytes, and the commit of that
+/// version lists as it should.
 /// </summary>
 public sealed class GroupCommitCrashTests(Xunit.Abstractions.ITestOutputHelper output)
 {
@@ -79,6 +80,17 @@ public sealed class GroupCommitCrashTests(Xunit.Abstractions.ITestOutputHelper o
             await r.ResponseStream.CopyToAsync(ms);
             Assert.Equal(sha, SHA256.HashData(ms.ToArray()));
         }
+        // Most of those versions are commits stored as overlays on their chain's base tree (ChainOverlays). The
+        // snapshot bucket of one lists its writer's keys up to it: each was acknowledged before the next was sent.
+        var sampled = 0;
+        foreach (var (key, (version, _)) in acked.Where((_, i) => i % 20 == 0))
+        {
+            var (prefix, round) = (key[..4], int.Parse(key[4..], CultureInfo.InvariantCulture));
+            var listed = await again.ListObjectsV2Async(new ListObjectsV2Request { BucketName = $"{version}.{bucket}", Prefix = prefix });
+            Assert.Equal(Enumerable.Range(0, round + 1).Select(r => $"{prefix}{r:D5}"), listed.S3Objects.Select(o => o.Key));
+            sampled++;
+        }
+        Assert.True(sampled >= 20, $"{sampled} snapshots listed");
         await GcTarget.AssertFsckCleanAsync(node);
     }
 }
