@@ -440,7 +440,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
         if (ahead is null && !first) return null;
         try
         {
-            ahead ??= new Chain(storing.Base, storing.Own, new TreeWriter(Nodes, storing.Writer.NewNodes));
+            ahead ??= new Chain(storing.Base, storing.Own, new TreeWriter(Nodes, storing.Trees.Writer.NewNodes));
             await ExtendAsync(bucket, ahead, writers, ct).ConfigureAwait(false);
             return ahead;
         }
@@ -454,11 +454,11 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     private async Task ExtendAsync(BucketRef bucket, Chain chain, List<PendingWrite> writers, CancellationToken ct)
     {
         var now = _clock.GetUtcNow();
-        var writer = chain.Writer;
+        var trees = await chain.StartAsync(ct).ConfigureAwait(false);
         var parent = chain.Own.Count > 0 ? chain.Own[^1].Commit : chain.Base;
         foreach (var w in writers)
         {
-            var context = new CommitContext(this, CommitId.New(), now.ToUnixTimeMilliseconds(), parent, w.Ct, writer);
+            var context = new CommitContext(this, CommitId.New(), now.ToUnixTimeMilliseconds(), parent, w.Ct, trees);
             List<Mutation> mutations;
             try
             {
@@ -470,16 +470,15 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
                 chain.Outcomes.Add((w, null, e));
                 continue;
             }
-            var root = await writer.ApplyAsync(parent?.Root, mutations, ct).ConfigureAwait(false);
-            if (root == parent?.Root && (parent is not null || root is null) && !mutations.Any(m => m.Marker))
+            if (!await trees.ApplyAsync(context.Id, mutations, mutations.Any(m => m.Marker), ct).ConfigureAwait(false))
             {
                 chain.Outcomes.Add((w, null, null));
                 continue;
             }
             var skip = await SkipInChainAsync(chain.Head, chain, parent, ct).ConfigureAwait(false);
-            var commit = new CommitInfo(context.Id, bucket.Repo, parent?.Id, root, (parent?.Height ?? 0) + 1, skip, now, w.Message);
+            // The root is known once the chain is sealed (see ChainTrees): until then the commit's tree is read through the chain.
+            var commit = new CommitInfo(context.Id, bucket.Repo, parent?.Id, null, (parent?.Height ?? 0) + 1, skip, now, w.Message);
             chain.Own.Add(new NewCommit(commit, VersionRows(mutations, commit)) { Base = chain.Own.Count == 0 ? new ParentRoot(chain.Base?.Root) : null });
-            chain.Steps.Add(new ChainOverlays.Step(commit.Id, root, mutations));
             chain.Outcomes.Add((w, commit, null));
             parent = commit;
         }
@@ -491,27 +490,35 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     /// </summary>
     private sealed class Chain(CommitInfo? head, IReadOnlyList<NewCommit> prior, TreeWriter writer)
     {
+        private bool _started;
+
         public CommitInfo? Head => head;
         public IReadOnlyList<NewCommit> Prior => prior;
         public List<NewCommit> Own { get; } = [];
-        public TreeWriter Writer => writer;
+        public ChainTrees Trees { get; } = new(writer);
         public List<(PendingWrite Write, CommitInfo? Commit, Exception? Error)> Outcomes { get; } = [];
-        public List<ChainOverlays.Step> Steps { get; } = [];
 
         /// <summary>The commit this chain builds on: the branch head it expects when it is stored.</summary>
         public CommitInfo? Base => prior.Count > 0 ? prior[^1].Commit : head;
 
+        public async Task<ChainTrees> StartAsync(CancellationToken ct)
+        {
+            if (!_started) await Trees.StartAsync(Base?.Root, ct).ConfigureAwait(false);
+            _started = true;
+            return Trees;
+        }
+
         /// <summary>
-        /// Gives the commits before the last their overlay roots (see <see cref="ChainOverlays"/>) and returns
+        /// Gives the commits their roots (overlays before the last: see <see cref="ChainTrees"/>) and returns
         /// the nodes to store. Called once, when the chain is about to be stored: nothing is built on it after.
         /// </summary>
         public async Task<IReadOnlyCollection<KeyValuePair<Hash, byte[]>>> SealAsync(CancellationToken ct)
         {
-            var (roots, nodes) = await ChainOverlays.PlanAsync(Base?.Root, Steps, writer, ct).ConfigureAwait(false);
+            if (Own.Count == 0) return [];
+            var (roots, nodes) = await Trees.SealAsync(ct).ConfigureAwait(false);
             var sealedCommits = new Dictionary<string, CommitInfo>(StringComparer.Ordinal);
             for (var i = 0; i < Own.Count; i++)
             {
-                if (roots[i] == Own[i].Commit.Root) continue;
                 var c = Own[i].Commit with { Root = roots[i] };
                 Own[i] = Own[i] with { Commit = c };
                 sealedCommits[c.Id] = c;
@@ -668,14 +675,14 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
 }
 
 /// <summary>What a commit's change function sees: the new commit's id and time, and the head it builds on.</summary>
-public sealed class CommitContext(VersionedStore store, string id, long timeUnixMs, CommitInfo? head, CancellationToken ct, TreeWriter? chain = null)
+public sealed class CommitContext(VersionedStore store, string id, long timeUnixMs, CommitInfo? head, CancellationToken ct, ChainTrees? chain = null)
 {
     public string Id => id;
     public long TimeUnixMs => timeUnixMs;
     public CommitInfo? Head => head;
 
-    // In a group commit the head may be an earlier commit of the same chain, not stored yet: its
-    // nodes are read through the chain's writer, which holds them.
+    // In a group commit the head may be an earlier commit of the same chain, not stored yet (its tree
+    // is not built yet either): it is read through the chain, which holds its changes.
     public Task<FileEntry?> GetAsync(string key) =>
-        chain is null ? store.GetFileAsync(head, key, ct) : TreeReader.GetAsync(chain.LoadAsync, head?.Root, key, ct);
+        chain is null ? store.GetFileAsync(head, key, ct) : chain.GetAsync(key, ct);
 }

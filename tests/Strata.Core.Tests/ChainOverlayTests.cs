@@ -6,7 +6,7 @@ namespace Strata.Core.Tests;
 
 /// <summary>
 /// Group commit stores the commits of a chain before its last as overlays on the chain's base tree
-/// (<see cref="ChainOverlays"/>). Every reader must see each of them as the whole tree it stands for:
+/// (<see cref="ChainTrees"/>). Every reader must see each of them as the whole tree it stands for:
 /// lookups, listings, totals, diffs, GC, fsck, purge, and writers building on one.
 /// </summary>
 public sealed class ChainOverlayTests : IDisposable
@@ -174,21 +174,20 @@ public sealed class ChainOverlayTests : IDisposable
         Assert.Equal(expected.Order(StringComparer.Ordinal), listed);
         Assert.Empty((await _f.Fsck().RunAsync(Ct)).Problems);
 
-        // A chain built on the overlay commit stores its first tree whole, so its own overlays stand on a whole tree.
-        var writer = new TreeWriter(s.Nodes);
-        var steps = new List<ChainOverlays.Step>();
-        var root = at.Root;
+        // A chain built on the overlay commit makes that tree whole and stores it: its own overlays stand on a whole tree.
+        var trees = new ChainTrees(new TreeWriter(s.Nodes));
+        await trees.StartAsync(at.Root, Ct);
         for (var i = 0; i < 3; i++)
         {
             var m = new Mutation($"g{i}", MaintenanceFixture.Entry(await s.Content.WriteAsync(new MemoryStream(Body(i)), Ct), CommitId.New(), 0));
-            root = await writer.ApplyAsync(root, [m], Ct);
-            steps.Add(new ChainOverlays.Step(CommitId.New(), root, [m]));
+            Assert.True(await trees.ApplyAsync(CommitId.New(), [m], false, Ct));
         }
-        var (roots, nodes) = await ChainOverlays.PlanAsync(at.Root, steps, writer, Ct);
-        Assert.Equal(steps[0].Root, roots[0]);
-        var second = NodeCodec.Decode(nodes[roots[1]!.Value]);
-        Assert.True(second.IsOverlay);
-        Assert.Equal(steps[0].Root, second.Base);
+        var (roots, nodes) = await trees.SealAsync(Ct);
+        var first = NodeCodec.Decode(nodes[roots[0]!.Value]);
+        Assert.True(first.IsOverlay);
+        Assert.NotEqual(at.Root, first.Base);
+        Assert.False(NodeCodec.Decode(nodes[first.Base!.Value]).IsOverlay);
+        Assert.False(NodeCodec.Decode(nodes[roots[2]!.Value]).IsOverlay);
     }
 
     [Fact]

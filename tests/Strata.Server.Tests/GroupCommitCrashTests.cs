@@ -80,7 +80,7 @@ public sealed class GroupCommitCrashTests(Xunit.Abstractions.ITestOutputHelper o
             await r.ResponseStream.CopyToAsync(ms);
             Assert.Equal(sha, SHA256.HashData(ms.ToArray()));
         }
-        // Most of those versions are commits stored as overlays on their chain's base tree (ChainOverlays). The
+        // Most of those versions are commits stored as overlays on their chain's base tree (ChainTrees). The
         // snapshot bucket of one lists its writer's keys up to it: each was acknowledged before the next was sent.
         var sampled = 0;
         foreach (var (key, (version, _)) in acked.Where((_, i) => i % 20 == 0))

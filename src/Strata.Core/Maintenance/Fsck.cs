@@ -100,7 +100,7 @@ public sealed class Fsck(IMetadataStore meta, IChunkStore chunks, string tempDir
 
     private bool CheckNode(Hash id, byte[] data, WalkContext where)
     {
-        if (Hash.Of(data) != id && !ChainOverlays.FitsOverlayId(id, data))
+        if (Hash.Of(data) != id && !ChainTrees.FitsOverlayId(id, data))
         {
             Problem("bad-node", $"node {id}", "its bytes do not hash to its id", where.ToString());
             return false;

@@ -52,11 +52,7 @@ public sealed class TreeWriter(NodeCache cache, IReadOnlyDictionary<Hash, byte[]
         foreach (var m in mutations)
         {
             sorted[m.Key] = m.Value;
-            if (m is { Inline: { } blob, Value.Chunks: [var only] })
-            {
-                NewNodes[only.Id] = blob;
-                InlineIds.Add(only.Id);
-            }
+            KeepInline(m);
         }
         var muts = sorted.Select(kv => new Mutation(kv.Key, kv.Value)).ToArray();
         if (muts.Length == 0) return root;
@@ -85,6 +81,14 @@ public sealed class TreeWriter(NodeCache cache, IReadOnlyDictionary<Hash, byte[]
             if (n.IsLeaf || n.Children.Length != 1) return top;
             top = n.Children[0].Id;
         }
+    }
+
+    /// <summary>Keeps a small new file's content (<see cref="Mutation.Inline"/>) to be stored with the nodes.</summary>
+    public void KeepInline(Mutation m)
+    {
+        if (m is not { Inline: { } blob, Value.Chunks: [var only] }) return;
+        NewNodes[only.Id] = blob;
+        InlineIds.Add(only.Id);
     }
 
     // A node this writer made is not stored yet (a chain of commits builds on its own new trees),
