@@ -17,17 +17,56 @@ public sealed class ChainOverlayTests : IDisposable
 
     public void Dispose() => _f.Dispose();
 
-    /// <summary>Holds a transaction until released, so the writers that arrive meanwhile are folded into the next chain.</summary>
+    /// <summary>Holds the first transaction until released, so the writers that arrive meanwhile are folded into the next chain.</summary>
     private sealed class GatedStore(IMetadataStore inner) : DelegatingMetadataStore(inner)
     {
-        public TaskCompletionSource Gate { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public int Chains;
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _chains;
+
         public override async Task<bool> TryCommitChainAsync(string branch, string? expectedHead, IReadOnlyList<NewCommit> chain,
             IReadOnlyCollection<KeyValuePair<Hash, byte[]>> nodes, long protectedSinceUnixMs, CancellationToken ct)
         {
-            if (Interlocked.Increment(ref Chains) == 1) await Gate.Task.WaitAsync(ct);
+            if (Interlocked.Increment(ref _chains) == 1)
+            {
+                Entered.SetResult();
+                await Gate.Task.WaitAsync(ct);
+            }
             return await base.TryCommitChainAsync(branch, expectedHead, chain, nodes, protectedSinceUnixMs, ct);
         }
+    }
+
+    /// <summary>
+    /// Writes changes[0] alone (held in its transaction), then the others in order, and opens the gate once each of them
+    /// has been built onto the held chain: the next chain then holds them all, in that order. No timing is relied on.
+    /// </summary>
+    private static async Task<CommitInfo[]> WriteGroupedAsync(VersionedStore s, GatedStore gated, BucketRef b,
+        IReadOnlyList<(string Message, Func<CommitContext, Task<IEnumerable<Mutation>>> Changes)> changes)
+    {
+        var held = s.CommitAsync(b, changes[0].Changes, changes[0].Message, Ct);
+        await gated.Entered.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var built = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+        var rest = new List<Task<CommitInfo?>>();
+        for (var i = 1; i < changes.Count; i++)
+        {
+            var (message, f) = changes[i];
+            var index = i;
+            rest.Add(s.CommitAsync(b, async ctx =>
+            {
+                var r = await f(ctx);
+                built[index] = true;
+                return r;
+            }, message, Ct));
+        }
+        for (var waited = 0; built.Count < changes.Count - 1; waited += 5)
+        {
+            Assert.True(waited < 60_000, $"{built.Count} of {changes.Count - 1} writers were built while the first was held");
+            await Task.Delay(5);
+        }
+        gated.Gate.SetResult();
+        var all = new List<CommitInfo> { (await held)! };
+        foreach (var w in rest) all.Add((await w)!);
+        return [.. all];
     }
 
     private static async Task<Mutation> Content(VersionedStore s, CommitContext ctx, string key, byte[] data)
@@ -61,11 +100,9 @@ public sealed class ChainOverlayTests : IDisposable
         var s = new VersionedStore(gated, _f.Chunks);
         await s.CreateBranchAsync("r", "master", Ct);
         const int n = 60;
-        var writes = Enumerable.Range(0, n).Select(i => Task.Run(() => s.CommitAsync(_master, async ctx =>
-            Deletes(i) ? [new Mutation(KeyOf(i), null, Marker: true)] : (IEnumerable<Mutation>)[await Content(s, ctx, KeyOf(i), Body(i))], $"{i}", Ct))).ToList();
-        await Task.Delay(300);
-        gated.Gate.SetResult();
-        Assert.All(await Task.WhenAll(writes), Assert.NotNull);
+        var written = await WriteGroupedAsync(s, gated, _master, [.. Enumerable.Range(0, n).Select(i => ($"{i}", (Func<CommitContext, Task<IEnumerable<Mutation>>>)(async ctx =>
+            Deletes(i) ? [new Mutation(KeyOf(i), null, Marker: true)] : (IEnumerable<Mutation>)[await Content(s, ctx, KeyOf(i), Body(i))])))]);
+        Assert.All(written, Assert.NotNull);
 
         // GC with no grace: what the overlays reach must survive it.
         await _f.Gc(TimeSpan.Zero).RunAsync(Ct);
@@ -117,14 +154,8 @@ public sealed class ChainOverlayTests : IDisposable
         var s = new VersionedStore(gated, _f.Chunks);
         await s.CreateBranchAsync("r", "master", Ct);
         // The first commit (held) is the base of the chain of the ten queued behind it.
-        var first = s.CommitAsync(_master, async ctx => [await Content(s, ctx, "base", Body(3))], "base", Ct);
-        await Task.Delay(200);
-        var writes = Enumerable.Range(0, 10).Select(i => Task.Run(() => s.CommitAsync(_master, async ctx =>
-            (IEnumerable<Mutation>)[await Content(s, ctx, $"f{i}", Body(i + 10))], $"{i}", Ct))).ToList();
-        await Task.Delay(300);
-        gated.Gate.SetResult();
-        await first;
-        await Task.WhenAll(writes);
+        await WriteGroupedAsync(s, gated, _master, [("base", async ctx => [await Content(s, ctx, "base", Body(3))]),
+            .. Enumerable.Range(0, 10).Select(i => ($"{i}", (Func<CommitContext, Task<IEnumerable<Mutation>>>)(async ctx => [await Content(s, ctx, $"f{i}", Body(i + 10))])))]);
         var line = await LineAsync(s);
         Assert.True(await IsOverlayAsync(s, line[7]));
 
@@ -150,11 +181,8 @@ public sealed class ChainOverlayTests : IDisposable
         var gated = new GatedStore(_f.Meta);
         var s = new VersionedStore(gated, _f.Chunks);
         await s.CreateBranchAsync("r", "master", Ct);
-        var writes = Enumerable.Range(0, 12).Select(i => Task.Run(() => s.CommitAsync(_master, async ctx =>
-            (IEnumerable<Mutation>)[await Content(s, ctx, $"f{i:D2}", Body(i))], $"{i}", Ct))).ToList();
-        await Task.Delay(300);
-        gated.Gate.SetResult();
-        await Task.WhenAll(writes);
+        await WriteGroupedAsync(s, gated, _master, [.. Enumerable.Range(0, 12).Select(i => ($"{i}", (Func<CommitContext, Task<IEnumerable<Mutation>>>)(async ctx =>
+            [await Content(s, ctx, $"f{i:D2}", Body(i))])))]);
         var line = await LineAsync(s);
         CommitInfo? at = null;
         foreach (var c in line.Skip(1).SkipLast(1))
@@ -197,19 +225,12 @@ public sealed class ChainOverlayTests : IDisposable
         var s = new VersionedStore(gated, _f.Chunks);
         await s.CreateBranchAsync("r", "master", Ct);
         var secret = MaintenanceFixture.Random(1 << 20, 7);
-        Task<CommitInfo?> Put(string key, byte[] data) =>
-            s.CommitAsync(_master, async ctx => [await Content(s, ctx, key, data)], key, Ct);
+        Func<CommitContext, Task<IEnumerable<Mutation>>> Put(string key, byte[] data) => async ctx => [await Content(s, ctx, key, data)];
 
-        // The first write (the secret) is held in its transaction while the next two queue up behind it: they are
+        // The first write (the secret) is held in its transaction while the next two are built on it: they are
         // stored as one chain whose first commit (k replaced) is an overlay on the tree that holds the secret.
-        var v1 = Put("k", secret);
-        await Task.Delay(200);
-        var v2 = Put("k", Encoding.UTF8.GetBytes("public"));
-        await Task.Delay(200);
-        var other = Put("other", Encoding.UTF8.GetBytes("x"));
-        await Task.Delay(200);
-        gated.Gate.SetResult();
-        var (c1, c2, c3) = ((await v1)!, (await v2)!, (await other)!);
+        var w = await WriteGroupedAsync(s, gated, _master, [("k", Put("k", secret)), ("k", Put("k", Encoding.UTF8.GetBytes("public"))), ("other", Put("other", Encoding.UTF8.GetBytes("x")))]);
+        var (c1, c2, c3) = (w[0], w[1], w[2]);
         Assert.Equal([c1.Id, c2.Id, c3.Id], (await LineAsync(s)).Select(c => c.Id));
         Assert.True(await IsOverlayAsync(s, c2), "the replacing commit was not stored as an overlay");
         var withSecret = _f.ChunkBytes();
