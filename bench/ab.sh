@@ -6,6 +6,8 @@
 # calls); at the end the medians and B/A. A revision is anything git understands; each is built
 # in a worktree under /var/tmp.
 #   bench/ab.sh REV_A REV_B [ROUNDS] [SECONDS]      e.g. bench/ab.sh HEAD~1 HEAD 4 10
+# With AB_BACKEND=pg each server is one node on PostgreSQL + S3 chunks (radosgw) instead, a new
+# database per run, from tests/services/start.sh; CPU and write figures are then the server's own only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { sed -n 2,8p "$0"; exit 2; }
@@ -15,7 +17,7 @@ port=30740 admin=30741
 curl -s -o /dev/null "http://127.0.0.1:$port/" && { echo "port $port is already in use"; exit 1; }
 work=$(mktemp -d /var/tmp/strata-ab.XXXXXX)   # on disk, not tmpfs: fsync must mean something
 pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; for l in A B; do git worktree remove --force "$work/$l" 2>/dev/null; done; rm -rf "$work"' EXIT
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; for l in A B; do git worktree remove --force "$work/$l" 2>/dev/null; done; rm -rf "$work"; declare -F stop_services >/dev/null && stop_services' EXIT
 
 dlls=()
 for i in 0 1; do
@@ -25,10 +27,24 @@ for i in 0 1; do
   dlls+=("$work/$label/src/Strata.Cli/bin/Release/net10.0/strata.dll")
 done
 
+backend=()
+if [ "${AB_BACKEND:-}" = pg ]; then
+  source tests/services/start.sh
+  pg="${STRATA_TEST_PG_URL#postgres://}"; hp="${pg#*@}"
+  bucket="${STRATA_TEST_S3#s3://}"; bucket="${bucket%%[/?]*}"; endpoint="${STRATA_TEST_S3#*endpoint=}"
+  AWS_ACCESS_KEY_ID=$STRATA_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$STRATA_TEST_S3_SECRET_KEY AWS_DEFAULT_REGION=us-east-1 \
+    /usr/bin/aws --endpoint-url "$endpoint" s3api create-bucket --bucket "$bucket" >/dev/null 2>&1
+  export STRATA_CHUNKS_ACCESS_KEY=$STRATA_TEST_S3_ACCESS_KEY STRATA_CHUNKS_SECRET_KEY=$STRATA_TEST_S3_SECRET_KEY
+fi
 declare -A all
 run() { # label dll
   rm -rf "$work/data"
-  dotnet "$2" serve --data-dir "$work/data" --port $port --admin-port $admin --no-auth --quiet >"$work/log" 2>&1 &
+  if [ "${AB_BACKEND:-}" = pg ]; then
+    local db="strata_ab_$RANDOM$RANDOM"
+    psql -q -h "${hp%:*}" -p "${hp#*:}" -U "${pg%%@*}" -d postgres -c "CREATE DATABASE $db" || exit 1
+    backend=(--metadata "$STRATA_TEST_PG_URL/$db" --chunks "s3://$bucket/ab-$db?endpoint=$endpoint")
+  fi
+  dotnet "$2" serve --data-dir "$work/data" --port $port --admin-port $admin --no-auth --quiet "${backend[@]}" >"$work/log" 2>&1 &
   pid=$!
   for _ in $(seq 150); do curl -s -o /dev/null "http://127.0.0.1:$admin/health" && break; sleep 0.2; done
   curl -s -o /dev/null -X PUT "http://127.0.0.1:$port/master.bench"
