@@ -196,8 +196,8 @@ public sealed class Purger(VersionedStore store, TimeProvider clock)
         // A commit stored as an overlay reads through its base tree. Where the purge rewrote that tree the overlay
         // need not hold the version (it changed the key), but its base still reaches the bytes: it is made whole.
         var gone = rewrites.Where(r => r.OldRoot is not null).Select(r => r.OldRoot!.Value).ToHashSet();
-        foreach (var (id, commit) in walked)
-            if (!changes.ContainsKey(id) && commit.Root is { } r && gone.Count > 0
+        foreach (var (id, commit) in gone.Count == 0 ? [] : walked)
+            if (!changes.ContainsKey(id) && commit.Root is { } r
                 && await store.Nodes.LoadAsync(r, ct).ConfigureAwait(false) is { IsOverlay: true, Base: { } b } && gone.Contains(b))
                 rewrites.Add(new RootRewrite(id, r, await writer.ApplyAsync(r, [], ct).ConfigureAwait(false)));
 

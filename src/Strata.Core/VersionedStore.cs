@@ -454,7 +454,7 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     private async Task ExtendAsync(BucketRef bucket, Chain chain, List<PendingWrite> writers, CancellationToken ct)
     {
         var now = _clock.GetUtcNow();
-        var trees = await chain.StartAsync(ct).ConfigureAwait(false);
+        var trees = chain.Trees;
         var parent = chain.Own.Count > 0 ? chain.Own[^1].Commit : chain.Base;
         foreach (var w in writers)
         {
@@ -490,23 +490,16 @@ public sealed class VersionedStore(IMetadataStore meta, IChunkStore chunks, Time
     /// </summary>
     private sealed class Chain(CommitInfo? head, IReadOnlyList<NewCommit> prior, TreeWriter writer)
     {
-        private bool _started;
+        private ChainTrees? _trees;
 
         public CommitInfo? Head => head;
         public IReadOnlyList<NewCommit> Prior => prior;
         public List<NewCommit> Own { get; } = [];
-        public ChainTrees Trees { get; } = new(writer);
+        public ChainTrees Trees => _trees ??= new(writer, Base?.Root);
         public List<(PendingWrite Write, CommitInfo? Commit, Exception? Error)> Outcomes { get; } = [];
 
         /// <summary>The commit this chain builds on: the branch head it expects when it is stored.</summary>
         public CommitInfo? Base => prior.Count > 0 ? prior[^1].Commit : head;
-
-        public async Task<ChainTrees> StartAsync(CancellationToken ct)
-        {
-            if (!_started) await Trees.StartAsync(Base?.Root, ct).ConfigureAwait(false);
-            _started = true;
-            return Trees;
-        }
 
         /// <summary>
         /// Gives the commits their roots (overlays before the last: see <see cref="ChainTrees"/>) and returns

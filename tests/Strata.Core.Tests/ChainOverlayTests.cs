@@ -203,8 +203,7 @@ public sealed class ChainOverlayTests : IDisposable
         Assert.Empty((await _f.Fsck().RunAsync(Ct)).Problems);
 
         // A chain built on the overlay commit makes that tree whole and stores it: its own overlays stand on a whole tree.
-        var trees = new ChainTrees(new TreeWriter(s.Nodes));
-        await trees.StartAsync(at.Root, Ct);
+        var trees = new ChainTrees(new TreeWriter(s.Nodes), at.Root);
         for (var i = 0; i < 3; i++)
         {
             var m = new Mutation($"g{i}", MaintenanceFixture.Entry(await s.Content.WriteAsync(new MemoryStream(Body(i)), Ct), CommitId.New(), 0));

@@ -100,7 +100,7 @@ public sealed class Fsck(IMetadataStore meta, IChunkStore chunks, string tempDir
 
     private bool CheckNode(Hash id, byte[] data, WalkContext where)
     {
-        if (Hash.Of(data) != id && !ChainTrees.FitsOverlayId(id, data))
+        if (Hash.Of(data) is var hash && hash != id && !ChainTrees.FitsOverlayId(id, hash, data))
         {
             Problem("bad-node", $"node {id}", "its bytes do not hash to its id", where.ToString());
             return false;

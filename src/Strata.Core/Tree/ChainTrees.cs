@@ -10,33 +10,43 @@ namespace Strata.Core.Tree;
 /// a whole tree with the keys changed since. An overlay repeats the changes of the commits before it, so
 /// once they pass <see cref="MaxOverlayBytes"/> that commit is stored whole and the next overlays build on it.
 /// </summary>
-public sealed class ChainTrees(TreeWriter writer)
+public sealed class ChainTrees(TreeWriter writer, Hash? baseRoot)
 {
     public const long MaxOverlayBytes = 8192;
 
     private readonly SortedDictionary<string, FileEntry?> _changes = new(KeyOrder.Instance); // since the start, for reads
     private readonly List<(string CommitId, KeyValuePair<string, FileEntry?>[] Changes, long Count, long Bytes)> _steps = [];
     private readonly List<Hash> _whole = [];
+    private bool _started;
     private Hash? _start;
     private long _count, _bytes;
 
     public TreeWriter Writer => writer;
 
-    /// <summary>Starts on the chain's base tree; an overlay (a branch made at an old commit) is made whole first, and stored.</summary>
-    public async Task StartAsync(Hash? root, CancellationToken ct)
+    // The chain's base tree, read on first use; an overlay (a branch made at an old commit) is made whole first, and stored.
+    private async Task StartAsync(CancellationToken ct)
     {
+        if (_started) return;
+        var root = baseRoot;
         if (root is { } r && (await writer.LoadAsync(r, ct).ConfigureAwait(false)).IsOverlay)
         {
             root = await writer.ApplyAsync(r, [], ct).ConfigureAwait(false);
             if (root is { } whole) _whole.Add(whole);
         }
-        _start = root;
-        (_count, _bytes) = root is { } t && await writer.LoadAsync(t, ct).ConfigureAwait(false) is var n ? (n.Count, n.Bytes) : (0, 0);
+        if (root is { } t)
+        {
+            var top = await writer.LoadAsync(t, ct).ConfigureAwait(false);
+            (_count, _bytes) = (top.Count, top.Bytes);
+        }
+        (_start, _started) = (root, true);
     }
 
     /// <summary>A key as the last commit of the chain has it.</summary>
-    public async Task<FileEntry?> GetAsync(string key, CancellationToken ct) =>
-        _changes.TryGetValue(key, out var e) ? e : await TreeReader.GetAsync(writer.LoadAsync, _start, key, ct).ConfigureAwait(false);
+    public async Task<FileEntry?> GetAsync(string key, CancellationToken ct)
+    {
+        await StartAsync(ct).ConfigureAwait(false);
+        return _changes.TryGetValue(key, out var e) ? e : await TreeReader.GetAsync(writer.LoadAsync, _start, key, ct).ConfigureAwait(false);
+    }
 
     /// <summary>Records a commit's changes (the last one for a key wins); false, recording nothing, if they change no key.</summary>
     public async Task<bool> ApplyAsync(string commitId, IEnumerable<Mutation> mutations, bool force, CancellationToken ct)
@@ -128,5 +138,5 @@ public sealed class ChainTrees(TreeWriter writer)
         new(UInt128.Parse(commitId, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture), Hash.Of(data).Lo);
 
     /// <summary>Whether stored bytes fit their id as an overlay (fsck: an overlay's id is not its whole hash).</summary>
-    public static bool FitsOverlayId(Hash id, byte[] data) => NodeCodec.IsOverlay(data) && Hash.Of(data).Lo == id.Lo;
+    public static bool FitsOverlayId(Hash id, Hash hashOfData, byte[] data) => hashOfData.Lo == id.Lo && NodeCodec.IsOverlay(data);
 }
